@@ -1,0 +1,1 @@
+"""Classifying collections of photos: discovery, the batch loop, output formats and progress."""

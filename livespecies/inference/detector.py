@@ -16,8 +16,16 @@ from livespecies.inference.preprocess import Image, letterbox
 from livespecies.types import Box, Detection
 
 
-def non_max_suppression(corners: npt.NDArray[np.float32], scores: npt.NDArray[np.float32], iou: float) -> list[int]:
-    """Indices of the boxes kept, best first: each overlaps every better kept box by less than ``iou``."""
+# A box lying at least this much inside a better box is a part of the same animal (a head, a
+# leg), not a second animal: IoU alone keeps it, because the areas differ so much.
+CONTAINED = 0.8
+
+
+def non_max_suppression(
+    corners: npt.NDArray[np.float32], scores: npt.NDArray[np.float32], iou: float, contained: float = CONTAINED
+) -> list[int]:
+    """Indices of the boxes kept, best first: each overlaps every better kept box by less than
+    ``iou``, and no more than ``contained`` of its own area lies inside one."""
     order = np.argsort(-scores, kind="stable")
     x0, y0, x1, y1 = corners.T
     areas = np.maximum(x1 - x0, 0) * np.maximum(y1 - y0, 0)
@@ -33,7 +41,8 @@ def non_max_suppression(corners: npt.NDArray[np.float32], scores: npt.NDArray[np
         inter = np.maximum(ix1 - ix0, 0) * np.maximum(iy1 - iy0, 0)
         union = areas[best] + areas[rest] - inter
         overlap = np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
-        order = rest[overlap < iou]
+        inside = np.where(areas[rest] > 0, inter / np.maximum(areas[rest], 1e-9), 1.0)
+        order = rest[(overlap < iou) & (inside < contained)]
     return keep
 
 

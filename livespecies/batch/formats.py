@@ -1,0 +1,199 @@
+"""Output formats for ``livespecies classify``: text, JSON Lines, CSV and MegaDetector batch JSON.
+
+Line formats are written and flushed record by record, so an interrupted run
+over an archive keeps every row already produced. The MegaDetector format is one
+JSON document and is written when the run ends (atomically, if to a file).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from livespecies import __version__
+from livespecies.batch.records import ImageRecord, prediction_to_dict, record_to_dict
+
+FORMATS = ("text", "jsonl", "csv", "megadetector")
+
+
+class RecordWriter(Protocol):
+    def write(self, record: ImageRecord) -> None:
+        """Emit one image's record."""
+
+    def close(self) -> None:
+        """Finish the output (documents that are written at the end do it here)."""
+
+
+class TextWriter:
+    """One line per prediction, for people reading a terminal."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def write(self, record: ImageRecord) -> None:
+        if record.error:
+            line = f"{record.path}: ERROR {record.error}"
+        elif record.result is None or not record.result.predictions:
+            line = f"{record.path}: nothing recognised"
+        else:
+            parts = []
+            for p in record.result.predictions:
+                name = p.label
+                if p.taxon.scientific_name and p.taxon.scientific_name != name:
+                    name += f" ({p.taxon.scientific_name})"
+                if p.taxon.rank not in ("species", "breed", "form", "unranked"):
+                    name += f" [{p.taxon.rank}]"
+                parts.append(f"{name} {p.confidence:.0%}")
+            line = f"{record.path}: " + "; ".join(parts)
+        self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.flush()
+
+
+class JsonLinesWriter:
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def write(self, record: ImageRecord) -> None:
+        self.stream.write(json.dumps(record_to_dict(record), ensure_ascii=False) + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.flush()
+
+
+CSV_COLUMNS = (
+    "path", "width", "height", "error", "prediction", "label", "common_name", "scientific_name", "rank",
+    "confidence", "box_x", "box_y", "box_w", "box_h", "detector_confidence", "lineage",
+)  # fmt: skip
+
+
+class CsvWriter:
+    """One row per prediction; an image with none (or an error) still gets one row."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.writer = csv.writer(stream)
+        self.writer.writerow(CSV_COLUMNS)
+
+    def write(self, record: ImageRecord) -> None:
+        result = record.result
+        base = [str(record.path), result.width if result else "", result.height if result else "", record.error or ""]
+        predictions = result.predictions if result else ()
+        if not predictions:
+            self.writer.writerow(base + [""] * (len(CSV_COLUMNS) - len(base)))
+        for index, prediction in enumerate(predictions):
+            d = prediction_to_dict(prediction)
+            box = d["box"] or ["", "", "", ""]
+            lineage = " > ".join(f"{t['rank']}:{t['name']}" for t in d["lineage"])
+            self.writer.writerow(base + [index, d["label"], d["common_name"] or "", d["scientific_name"] or "", d["rank"],
+                                         d["confidence"], *box, "" if d["detector_confidence"] is None else d["detector_confidence"],
+                                         lineage])  # fmt: skip
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.flush()
+
+
+class MegaDetectorWriter:
+    """MegaDetector batch-output JSON (format 1.4), as read by Timelapse and AddaxAI.
+
+    Each prediction is a detection of category "1" (animal) carrying one
+    classification; detections the classifier could not name keep the category
+    with no classification. Whole-frame predictions (no detector box) span the
+    image. File paths are relative to ``base`` when they lie under it.
+    """
+
+    def __init__(self, stream: IO[str] | None, path: Path | None, base: Path | None, model_ids: dict[str, str]) -> None:
+        self.stream = stream
+        self.path = path
+        self.base = base
+        self.model_ids = model_ids
+        self.images: list[dict[str, Any]] = []
+        self.categories: dict[str, str] = {}
+        self.descriptions: dict[str, str] = {}
+
+    def _category(self, prediction: dict[str, Any]) -> str:
+        name = prediction["scientific_name"] or prediction["label"]
+        key = f"{prediction['rank']}:{name}"
+        if key not in self.descriptions:
+            category = str(len(self.descriptions) + 1)
+            self.descriptions[key] = category
+            self.categories[category] = prediction["label"]
+        return self.descriptions[key]
+
+    def _file(self, path: Path) -> str:
+        if self.base is not None:
+            try:
+                return path.resolve().relative_to(self.base.resolve()).as_posix()
+            except ValueError:
+                pass
+        return path.as_posix()
+
+    def write(self, record: ImageRecord) -> None:
+        entry: dict[str, Any] = {"file": self._file(record.path)}
+        if record.error or record.result is None:
+            entry["failure"] = record.error or "unknown failure"
+            self.images.append(entry)
+            return
+        detections = []
+        for prediction in record.result.predictions:
+            d = prediction_to_dict(prediction)
+            conf = d["detector_confidence"] if d["detector_confidence"] is not None else d["confidence"]
+            detections.append({"category": "1", "conf": conf, "bbox": d["box"] or [0.0, 0.0, 1.0, 1.0],
+                               "classifications": [[self._category(d), d["confidence"]]]})  # fmt: skip
+        for detection in record.result.unidentified:
+            assert detection.box is not None
+            detections.append({"category": "1", "conf": round(detection.score or 0.0, 4),
+                               "bbox": [round(v, 4) for v in detection.box.as_list()]})  # fmt: skip
+        entry["detections"] = detections
+        entry["max_detection_conf"] = max((d["conf"] for d in detections), default=0.0)
+        self.images.append(entry)
+
+    def document(self) -> dict[str, Any]:
+        now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        return {
+            "info": {
+                "format_version": "1.4",
+                "detector": self.model_ids.get("detector", "none (whole-frame classification)"),
+                "detection_completion_time": now,
+                "classifier": self.model_ids.get("classifier", ""),
+                "classification_completion_time": now,
+                "livespecies_version": __version__,
+            },
+            "detection_categories": {"1": "animal", "2": "person", "3": "vehicle"},
+            "classification_categories": self.categories,
+            "classification_category_descriptions": {cat: key for key, cat in self.descriptions.items()},
+            "images": self.images,
+        }
+
+    def close(self) -> None:
+        text = json.dumps(self.document(), indent=1, ensure_ascii=False)
+        if self.path is None:
+            assert self.stream is not None
+            self.stream.write(text + "\n")
+            self.stream.flush()
+            return
+        write_atomically(self.path, text + "\n")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write to a temporary file beside ``path`` and rename it over: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

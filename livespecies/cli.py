@@ -1,0 +1,170 @@
+"""The ``livespecies`` command line.
+
+    livespecies classify PATH... [--json | --csv | --format megadetector] [--output FILE]
+
+Exit status: 0 when every file was classified, 1 when some files failed (each
+failure is in its own output row), 2 when the run could not start or its
+output could not be written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import IO
+
+from livespecies import __version__
+from livespecies.errors import UserError
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_ERROR = 0, 1, 2
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{value} is outside 0 < value <= 1")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from livespecies.batch.formats import FORMATS
+    from livespecies.inference.defaults import default_classifier, default_detector
+    from livespecies.inference.engine import EngineSettings
+
+    defaults = EngineSettings()
+    parser = argparse.ArgumentParser(prog="livespecies", description="Recognise animal species in photos, videos and live streams.")
+    parser.add_argument("--version", action="version", version=f"livespecies {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    classify = commands.add_parser(
+        "classify",
+        help="classify photos (files and folders, recursively)",
+        description="Classify photos. Folders are searched recursively for image files. "
+        "One record per image goes to stdout (or --output); progress and a summary go to stderr.",
+    )
+    classify.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="image files and/or folders")
+    fmt = classify.add_mutually_exclusive_group()
+    fmt.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    fmt.add_argument("--json", dest="format", action="store_const", const="jsonl", help="JSON Lines, one object per image")
+    fmt.add_argument("--csv", dest="format", action="store_const", const="csv", help="CSV, one row per prediction")
+    classify.add_argument("--output", "-o", type=Path, help="write to this file instead of stdout")
+    classify.add_argument("--threshold", type=_fraction, default=defaults.threshold,
+                          help=f"minimum confidence of a reported taxon (default {defaults.threshold})")
+    classify.add_argument("--detector-threshold", type=_fraction, default=defaults.detector_threshold,
+                          help=f"minimum animal-detector score for a box (default {defaults.detector_threshold})")
+    classify.add_argument("--no-detector", "--whole-frame", dest="use_detector", action="store_false",
+                          help="classify each whole image instead of detected animals (close-ups)")
+    classify.add_argument("--no-fallback", dest="whole_frame_fallback", action="store_false",
+                          help="when the detector finds nothing, report nothing instead of classifying the whole image")
+    classify.add_argument("--model", type=Path, default=None, help=f"classifier ONNX file (default {default_classifier()})")
+    classify.add_argument("--detector", type=Path, default=None, help=f"detector ONNX file (default {default_detector()})")
+    classify.add_argument("--threads", type=_positive_int, default=None, help="onnxruntime threads per model")
+    classify.add_argument("--max-megapixels", type=_positive_int, default=150, help="refuse larger images (default 150)")
+    classify.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                          help="progress bar on stderr (default: when stderr is a terminal)")
+    return parser
+
+
+def _open_output(path: Path | None) -> IO[str]:
+    if path is None:
+        return sys.stdout
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise UserError(f"Cannot write the output file {path} ({exc.strerror or exc}).") from None
+
+
+def run_classify(args: argparse.Namespace) -> int:
+    from livespecies.batch.discover import find_images
+    from livespecies.batch.formats import CsvWriter, JsonLinesWriter, MegaDetectorWriter, RecordWriter, TextWriter
+    from livespecies.batch.progress import ProgressBar
+    from livespecies.batch.run import classify_files
+    from livespecies.capture.image_file import DecodedImage, load_image
+    from livespecies.inference.defaults import default_classifier, default_detector
+    from livespecies.inference.engine import EngineSettings, Recognizer
+
+    settings = EngineSettings(
+        threshold=args.threshold,
+        detector_threshold=args.detector_threshold,
+        use_detector=args.use_detector,
+        whole_frame_fallback=args.whole_frame_fallback,
+    )
+    recognizer = Recognizer.from_files(
+        args.model or default_classifier(),
+        (args.detector or default_detector()) if args.use_detector else None,
+        settings,
+        threads=args.threads,
+    )
+    paths = list(find_images(args.paths))
+    if not paths:
+        raise UserError("No image files found in " + ", ".join(str(p) for p in args.paths) + ".")
+
+    max_pixels = args.max_megapixels * 1_000_000
+
+    def decode(path: Path) -> DecodedImage:
+        # The classifier sees crops of at most a few hundred pixels: 2048 px on the long side is plenty.
+        return load_image(path, max_pixels=max_pixels, target_long_side=2048)
+
+    def recognise(image: DecodedImage):  # type: ignore[no-untyped-def]
+        return replace(recognizer.recognize(image.pixels), width=image.width, height=image.height)
+
+    folders = [p for p in args.paths if p.is_dir()]
+    stream = _open_output(args.output if args.format != "megadetector" else None)
+    writer: RecordWriter
+    if args.format == "jsonl":
+        writer = JsonLinesWriter(stream)
+    elif args.format == "csv":
+        writer = CsvWriter(stream)
+    elif args.format == "megadetector":
+        writer = MegaDetectorWriter(stream, args.output, folders[0] if len(folders) == 1 else None, recognizer.model_ids)
+    else:
+        writer = TextWriter(stream)
+    show = sys.stderr.isatty() if args.progress is None else args.progress
+    try:
+        tally = classify_files(paths, recognise, writer, ProgressBar(sys.stderr, len(paths), show), decode=decode)
+        writer.close()
+    finally:
+        if stream is not sys.stdout:
+            stream.close()
+    print(tally.summary(), file=sys.stderr)
+    return EXIT_SOME_FAILED if tally.failed else EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
+    try:
+        return run_classify(args)
+    except UserError as exc:
+        print(f"livespecies: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        # The reader went away (`livespecies classify … | head`): stop quietly.
+        sys.stderr.close()
+        return EXIT_SOME_FAILED
+    except OSError as exc:
+        print(f"livespecies: cannot write the output ({exc.strerror or exc}); records already written are kept.", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("livespecies: interrupted; records already written are kept.", file=sys.stderr)
+        return 130

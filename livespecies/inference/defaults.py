@@ -1,0 +1,29 @@
+"""Where the shipped models live, for a source checkout, an editable install or an installed wheel."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+DETECTOR_FILE = "megadetector-lite-yolox-tiny.onnx"
+CLASSIFIER_FILE = "imagenet-ensemble-mnv2-lite0.onnx"
+
+
+def models_dir() -> Path:
+    """``$LIVESPECIES_MODELS``, else ``models/`` beside the package (checkout), else ``<prefix>/share/livespecies/models``."""
+    override = os.environ.get("LIVESPECIES_MODELS")
+    if override:
+        return Path(override)
+    checkout = Path(__file__).resolve().parents[2] / "models"
+    if (checkout / DETECTOR_FILE).exists():
+        return checkout
+    return Path(sys.prefix) / "share" / "livespecies" / "models"
+
+
+def default_detector() -> Path:
+    return models_dir() / DETECTOR_FILE
+
+
+def default_classifier() -> Path:
+    return models_dir() / CLASSIFIER_FILE

@@ -1,0 +1,53 @@
+"""What is reported for one box: a taxon, an 'unknown animal', or nothing (not a living thing)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from livespecies.inference.decision import DecisionSettings, decide, decide_one
+from livespecies.types import Box, Detection, Observation, Prediction
+from tests.inference.test_taxonomy import TAXONOMY, probs
+
+BOX = Box(0.1, 0.2, 0.3, 0.4)
+
+
+def observation(vector: np.ndarray, box: Box | None = BOX, score: float | None = 0.9) -> Observation:
+    return Observation(Detection(box, score), vector)
+
+
+@pytest.mark.parametrize(
+    ("vector", "outcome"),
+    [
+        (probs(brown_bear=0.95), "prediction"),
+        # The detector fired on a car: mostly non-organism, so not an animal at all.
+        (probs(brown_bear=0.3, sports_car=0.7), "nothing"),
+        # Mostly living (0.6), but no taxon, not even the kingdom, reaches 0.7: an unknown animal.
+        (probs(brown_bear=0.3, lion=0.3, sports_car=0.4), "unknown"),
+    ],
+)
+def test_outcome_of_one_box(vector: np.ndarray, outcome: str) -> None:
+    settings = DecisionSettings(threshold=0.7, min_organism_mass=0.5)
+    result = decide_one(observation(vector), TAXONOMY, settings)
+    kind = "prediction" if isinstance(result, Prediction) else "unknown" if isinstance(result, Detection) else "nothing"
+    assert kind == outcome
+
+
+def test_predictions_sorted_by_confidence_and_carry_box_and_detector_score() -> None:
+    observations = [observation(probs(lion=0.75)), observation(probs(brown_bear=0.99), Box(0.5, 0.5, 0.2, 0.2), 0.4)]
+    result = decide(observations, TAXONOMY, DecisionSettings(0.7), 640, 480, "detector")
+    assert [p.taxon.name for p in result.predictions] == ["Ursus arctos", "Panthera leo"]
+    assert result.predictions[0].box == Box(0.5, 0.5, 0.2, 0.2)
+    assert result.predictions[0].detector_score == 0.4
+    assert all(p.confidence >= 0.7 for p in result.predictions)
+
+
+def test_whole_frame_observation_that_is_not_sure_reports_no_unknown_box() -> None:
+    result = decide([observation(probs(brown_bear=0.3, lion=0.3, sports_car=0.4), None, None)], TAXONOMY, DecisionSettings(0.7), 10, 10, "whole-frame")
+    assert result.predictions == () and result.unidentified == ()
+
+
+@pytest.mark.parametrize(("threshold", "organism"), [(0.0, 0.5), (1.1, 0.5), (0.5, -0.1), (0.5, 1.1)])
+def test_settings_are_bounded(threshold: float, organism: float) -> None:
+    with pytest.raises(ValueError):
+        DecisionSettings(threshold, organism)
