@@ -10,6 +10,7 @@ output could not be written.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -70,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help=f"minimum animal-detector score for a box (default {defaults.detector_threshold})")
     classify.add_argument("--no-detector", "--whole-frame", dest="use_detector", action="store_false",
                           help="classify each whole image instead of detected animals (close-ups)")
+    classify.add_argument("--detector-size", type=_positive_int, default=None,
+                          help="run the detector at this square size, a multiple of 32 (default: its native 640; 416 is about "
+                          "twice as fast and misses more small, distant animals)")
     classify.add_argument("--no-fallback", dest="whole_frame_fallback", action="store_false",
                           help="when the detector finds nothing, report nothing instead of classifying the whole image")
     classify.add_argument("--model", type=Path, default=None, help=f"classifier ONNX file (default {default_classifier()})")
@@ -99,18 +103,21 @@ def run_classify(args: argparse.Namespace) -> int:
     from livespecies.capture.image_file import DecodedImage, load_image
     from livespecies.inference.defaults import default_classifier, default_detector
     from livespecies.inference.engine import EngineSettings, Recognizer
+    from livespecies.types import Result
 
     settings = EngineSettings(
         threshold=args.threshold,
         detector_threshold=args.detector_threshold,
         use_detector=args.use_detector,
         whole_frame_fallback=args.whole_frame_fallback,
+        detector_size=args.detector_size,
     )
     recognizer = Recognizer.from_files(
         args.model or default_classifier(),
         (args.detector or default_detector()) if args.use_detector else None,
         settings,
-        threads=args.threads,
+        # A batch run owns the machine: every core for inference (the decode thread mostly waits on it).
+        threads=args.threads or os.cpu_count() or 1,
     )
     paths = list(find_images(args.paths))
     if not paths:
@@ -122,7 +129,7 @@ def run_classify(args: argparse.Namespace) -> int:
         # The classifier sees crops of at most a few hundred pixels: 2048 px on the long side is plenty.
         return load_image(path, max_pixels=max_pixels, target_long_side=2048)
 
-    def recognise(image: DecodedImage):  # type: ignore[no-untyped-def]
+    def recognise(image: DecodedImage) -> Result:
         return replace(recognizer.recognize(image.pixels), width=image.width, height=image.height)
 
     folders = [p for p in args.paths if p.is_dir()]

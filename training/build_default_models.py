@@ -25,7 +25,7 @@ from livespecies.inference.contract import InputSpec, LabelSpec, ModelContract, 
 from livespecies.types import Taxon
 from training import registry
 from training.default_models import classifiers, detector
-from training.export import ExportReport, export_onnx
+from training.export import ExportReport, ParityError, export_onnx
 from training.taxonomy.lineage import build_labels
 from training.taxonomy.wordnet import DEFAULT_DATA_NOUN, WordNet
 
@@ -130,8 +130,19 @@ def detector_contract() -> ModelContract:
         model_id="livespecies/megadetector-lite-yolox-tiny-640@2022.05.28",
         kind="detector",
         title="MegadetectorLite (zamba): single-class YOLOX-tiny animal detector trained on camera-trap frames",
-        input=InputSpec(name="images", height=detector.INPUT_SIZE, width=detector.INPUT_SIZE, color="RGB", resize="letterbox",
-                        resize_size=detector.INPUT_SIZE, pad_value=0.0, scale=1.0, mean=(0.0,) * 3, std=(1.0,) * 3),  # type: ignore[arg-type]  # fmt: skip
+        input=InputSpec(
+            name="images",
+            height=detector.INPUT_SIZE,
+            width=detector.INPUT_SIZE,
+            color="RGB",
+            resize="letterbox",
+            resize_size=detector.INPUT_SIZE,
+            pad_value=0.0,
+            scale=1.0,
+            mean=(0.0, 0.0, 0.0),
+            std=(1.0, 1.0, 1.0),
+            size_multiple=32,  # YOLOX's largest stride; the grid is computed from the input inside the graph
+        ),
         output=OutputSpec(name="detections", scores="yolox", nms_iou=0.45),
         labels=(ANIMAL,),
         provenance=_provenance(
@@ -146,7 +157,25 @@ def build_detector(out: Path, cache: Path | None) -> ExportReport:
     model = detector.load_megadetector_lite(registry.fetch_file(registry.MEGADETECTOR_LITE, cache)) if cache else detector.build_yolox_tiny()
     example = _example_batch(detector.INPUT_SIZE, value_range=255.0)
     # Box coordinates are in 640-pixel units, so an absolute tolerance of 1e-3 is a thousandth of a pixel.
-    return export_onnx(model, example, detector_contract(), out / DETECTOR_FILE, output_name="detections", atol=1e-3)
+    dynamic = {"images": {2: "height", 3: "width"}, "detections": {1: "anchors"}}
+    report = export_onnx(model, example, detector_contract(), out / DETECTOR_FILE, "detections", atol=1e-3, extra_dynamic_axes=dynamic)
+    _check_other_sizes(model, report.path)
+    return report
+
+
+def _check_other_sizes(model: torch.nn.Module, path: Path) -> None:
+    """The flexible input size is part of the contract: prove it at the sizes users will pick."""
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    for size in (416, 512):
+        example = _example_batch(size, value_range=255.0)
+        with torch.no_grad():
+            expected = model(example).numpy()
+        actual = session.run(None, {"images": example.numpy()})[0]
+        diff = float(abs(actual - expected).max())
+        if diff > 1e-3:
+            raise ParityError(f"detector at {size}×{size}: onnxruntime differs from PyTorch by {diff:.3g}")
 
 
 def build_classifier(kind: str, out: Path, cache: Path | None, labels: Sequence[LabelSpec]) -> ExportReport:

@@ -19,10 +19,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from livespecies.capture.image_file import load_image
+from livespecies.inference.decision import decide
 from livespecies.inference.engine import EngineSettings, Recognizer
 from livespecies.inference.taxonomy import Taxonomy
 from livespecies.types import Observation, Result
-from livespecies.inference.decision import decide
 
 PHOTOS = Path("tests/data/photos")
 
@@ -85,7 +85,7 @@ def evaluate(
     verbose: bool = False,
 ) -> dict[str, Counter[str]]:
     groups: dict[str, Counter[str]] = {}
-    for truth, (mode, observations, width, height) in zip(truths, observed):
+    for truth, (mode, observations, width, height) in zip(truths, observed, strict=True):
         result = decide(observations, recognizer.taxonomy, recognizer.settings.decision, width, height, mode)
         outcome = score(result, truth, recognizer.taxonomy)
         group = "blank" if truth.taxon is None else ("in_vocabulary" if truth.in_vocabulary else "out_of_vocabulary")
@@ -127,6 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             for threshold in thresholds:
                 settings = replace(mode_settings, threshold=threshold)
                 groups = evaluate(Recognizer(base.classifier, base.detector, settings), truths, observed, args.verbose)
-                where = "whole-frame" if not settings.use_detector else f"detector>={settings.detector_threshold:.2f}" + ("+fallback" if settings.whole_frame_fallback else "")
+                where = "whole-frame"
+                if settings.use_detector:
+                    where = f"detector>={settings.detector_threshold:.2f}" + ("+fallback" if settings.whole_frame_fallback else "")
                 print(f"{where:28s} threshold {threshold:.2f}: " + "  ".join(f"{g}: {dict(sorted(c.items()))}" for g, c in sorted(groups.items())))
     return 0

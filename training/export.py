@@ -37,6 +37,13 @@ class ParityError(RuntimeError):
     pass
 
 
+def _dynamic_axes(input_name: str, output_name: str, extra: dict[str, dict[int, str]]) -> dict[str, dict[int, str]]:
+    axes = {input_name: {0: "batch"}, output_name: {0: "batch"}}
+    for name, more in extra.items():
+        axes[name] = {**axes.get(name, {}), **more}
+    return axes
+
+
 def export_onnx(
     model: nn.Module,
     example: torch.Tensor,
@@ -44,6 +51,7 @@ def export_onnx(
     path: Path,
     output_name: str,
     atol: float = 1e-4,
+    extra_dynamic_axes: dict[str, dict[int, str]] | None = None,
 ) -> ExportReport:
     """Write ``model`` to ``path`` with ``contract`` in its metadata; raise if onnxruntime disagrees with torch."""
     if example.shape[0] < 2:
@@ -61,7 +69,7 @@ def export_onnx(
             opset_version=OPSET,
             input_names=[contract.input.name],
             output_names=[output_name],
-            dynamic_axes={contract.input.name: {0: "batch"}, output_name: {0: "batch"}},
+            dynamic_axes=_dynamic_axes(contract.input.name, output_name, extra_dynamic_axes or {}),
             do_constant_folding=True,
         )
     try:

@@ -11,7 +11,7 @@ import csv
 import json
 import os
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -158,7 +158,7 @@ class MegaDetectorWriter:
         self.images.append(entry)
 
     def document(self) -> dict[str, Any]:
-        now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
         return {
             "info": {
                 "format_version": "1.4",

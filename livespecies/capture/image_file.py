@@ -17,11 +17,11 @@ from livespecies.capture.image_header import read_header
 # OpenCV's own backstop against huge images; must be set before cv2 is imported to apply everywhere.
 os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(1 << 28))
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-import numpy.typing as npt  # noqa: E402
+import cv2
+import numpy as np
+import numpy.typing as npt
 
-from livespecies.errors import ImageError  # noqa: E402
+from livespecies.errors import ImageError
 
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif", ".pgm", ".ppm", ".pnm"})
 DEFAULT_MAX_PIXELS = 150_000_000  # a 150-megapixel frame is 450 MB decoded; beyond that, refuse

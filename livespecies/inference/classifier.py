@@ -23,7 +23,8 @@ def softmax(logits: npt.NDArray[np.float32], temperature: float = 1.0) -> Probab
     scaled = logits / temperature
     scaled = scaled - scaled.max(axis=-1, keepdims=True)
     exp = np.exp(scaled)
-    return (exp / exp.sum(axis=-1, keepdims=True)).astype(np.float32)
+    result: Probabilities = (exp / exp.sum(axis=-1, keepdims=True)).astype(np.float32)
+    return result
 
 
 class SpeciesClassifier:
@@ -38,6 +39,13 @@ class SpeciesClassifier:
         self.max_batch = max_batch
         self._output_names = [self.output.name]
         self.classify([np.zeros((self.spec.height, self.spec.width, 3), dtype=np.uint8)])  # warm-up, see detector
+
+    @property
+    def crop_size(self) -> int:
+        """The side a square crop needs before the classifier's own resize: no finer detail survives it."""
+        if self.spec.resize == "resize_center_crop":
+            return self.spec.resize_size
+        return max(self.spec.height, self.spec.width)
 
     def classify(self, images: Sequence[Image]) -> Probabilities:
         """One probability row per image, in the model's label order."""

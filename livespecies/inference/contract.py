@@ -13,6 +13,7 @@ confident nonsense rather than an error.
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
@@ -61,6 +62,9 @@ class InputSpec:
     mean: tuple[float, float, float]
     std: tuple[float, float, float]
     layout: Literal["NCHW"] = "NCHW"
+    # 0: the graph takes exactly height × width. N > 0: the graph also takes any square size that is a
+    # multiple of N (a detector can trade small-animal recall for speed); height × width is the native size.
+    size_multiple: int = 0
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,7 @@ def _contract_to_dict(c: ModelContract) -> dict[str, Any]:
             "name": i.name, "layout": i.layout, "height": i.height, "width": i.width,
             "color": i.color, "resize": i.resize, "resize_size": i.resize_size,
             "pad_value": i.pad_value, "scale": i.scale, "mean": list(i.mean), "std": list(i.std),
+            "size_multiple": i.size_multiple,
         },
         "output": {"name": o.name, "scores": o.scores, "temperature": o.temperature, "nms_iou": o.nms_iou},
         "labels": [
@@ -247,7 +252,7 @@ def _label_from_dict(data: Any, path: str, source: str) -> LabelSpec:
     if label.organism and not lineage:
         raise ModelError(f"{source}: label '{label.common_name}' is an organism but has no lineage.")
     ranks = [RANK_ORDER.index(t.rank) for t in lineage]
-    if any(b <= a for a, b in zip(ranks, ranks[1:])):
+    if any(b <= a for a, b in itertools.pairwise(ranks)):
         raise ModelError(f"{source}: the lineage of label '{label.common_name}' does not go from finer to coarser ranks.")
     return label
 
@@ -274,6 +279,7 @@ def _contract_from_dict(data: Any, source: str) -> ModelContract:
         scale=ri.number("scale", low=1e-6, high=1e6),
         mean=ri.triple("mean"),
         std=ri.triple("std"),
+        size_multiple=int(ri.number("size_multiple", 0, low=0, high=512)),
     )
     ri.done()
     if min(inp.std) <= 0:

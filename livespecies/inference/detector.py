@@ -7,14 +7,16 @@ non-maximum suppression in numpy.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import numpy.typing as npt
 
 from livespecies.errors import ModelError
+from livespecies.inference.contract import InputSpec
 from livespecies.inference.model_file import LoadedModel
 from livespecies.inference.preprocess import Image, letterbox
 from livespecies.types import Box, Detection
-
 
 # A box lying at least this much inside a better box is a part of the same animal (a head, a
 # leg), not a second animal: IoU alone keeps it, because the areas differ so much.
@@ -46,14 +48,27 @@ def non_max_suppression(
     return keep
 
 
+def detector_input(model: LoadedModel, size: int | None) -> InputSpec:
+    """The model's input spec, resized to ``size`` when the graph allows other sizes."""
+    spec = model.contract.input
+    if size is None or size == spec.height == spec.width:
+        return spec
+    multiple = spec.size_multiple
+    if not multiple:
+        raise ModelError(f"Detector {model.path} only takes {spec.width}×{spec.height} input; it cannot run at {size}.")
+    if size % multiple or not 128 <= size <= 2048:
+        raise ModelError(f"Detector size {size} must be a multiple of {multiple} between 128 and 2048 (for example 416, 512 or 640).")
+    return replace(spec, height=size, width=size, resize_size=size)
+
+
 class AnimalDetector:
     """Finds animals; boxes come back normalised to the image they were found in."""
 
-    def __init__(self, model: LoadedModel) -> None:
+    def __init__(self, model: LoadedModel, input_size: int | None = None) -> None:
         if model.contract.kind != "detector":
             raise ModelError(f"Model file {model.path} is a {model.contract.kind}, not a detector.")
         self.model = model
-        self.spec = model.contract.input
+        self.spec = detector_input(model, input_size)
         self.nms_iou = model.contract.output.nms_iou
         self._output = [model.contract.output.name]
         # Warm up at load: the first onnxruntime run allocates and plans memory and takes several
@@ -75,11 +90,12 @@ class AnimalDetector:
         corners = np.stack(
             [raw[:, 0] - raw[:, 2] / 2, raw[:, 1] - raw[:, 3] / 2, raw[:, 0] + raw[:, 2] / 2, raw[:, 1] + raw[:, 3] / 2],
             axis=1,
-        ) / geometry.scale
+        ).astype(np.float32) / np.float32(geometry.scale)
         keep = non_max_suppression(corners, scores, self.nms_iou)[:max_detections]
         detections = []
         for index in keep:
-            box = Box.from_pixels(*corners[index].tolist(), width=geometry.width, height=geometry.height)
+            x0, y0, x1, y1 = corners[index].tolist()
+            box = Box.from_pixels(x0, y0, x1, y1, width=geometry.width, height=geometry.height)
             if box.w > 0 and box.h > 0:
                 detections.append(Detection(box=box, score=float(scores[index])))
         return detections

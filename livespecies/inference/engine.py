@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from livespecies.inference.classifier import SpeciesClassifier
 from livespecies.inference.decision import DecisionSettings, decide
 from livespecies.inference.detector import AnimalDetector
 from livespecies.inference.model_file import load_model
 from livespecies.inference.preprocess import Image, square_crop
+from livespecies.inference.taxonomy import Taxonomy
 from livespecies.types import Detection, Observation, Result
 
 MODE_DETECTOR = "detector"
@@ -35,6 +37,7 @@ class EngineSettings:
     whole_frame_fallback: bool = True
     crop_padding: float = 0.15
     max_detections: int = 20
+    detector_size: int | None = None  # None: the detector's native size (640 for the shipped one)
 
     def __post_init__(self) -> None:
         if not 0.0 < self.detector_threshold <= 1.0:
@@ -68,11 +71,11 @@ class Recognizer:
         classifier = SpeciesClassifier(load_model(classifier_path, providers, threads, expect_kind="classifier"))
         detector = None
         if detector_path is not None and settings.use_detector:
-            detector = AnimalDetector(load_model(detector_path, providers, threads, expect_kind="detector"))
+            detector = AnimalDetector(load_model(detector_path, providers, threads, expect_kind="detector"), settings.detector_size)
         return cls(classifier, detector, settings)
 
     @property
-    def taxonomy(self):  # type: ignore[no-untyped-def]
+    def taxonomy(self) -> Taxonomy:
         return self.classifier.taxonomy
 
     @property
@@ -82,8 +85,9 @@ class Recognizer:
             ids["detector"] = self.detector.model.model_id
         return ids
 
-    def with_settings(self, **changes: object) -> Recognizer:
-        return Recognizer(self.classifier, self.detector, replace(self.settings, **changes))  # type: ignore[arg-type]
+    def with_settings(self, **changes: Any) -> Recognizer:
+        """The same loaded models with other settings (models are shared, not reloaded)."""
+        return Recognizer(self.classifier, self.detector, replace(self.settings, **changes))
 
     def observe(self, image: Image) -> tuple[str, list[Observation]]:
         """Run the models: which mode was used, and one observation per animal candidate."""
@@ -98,7 +102,7 @@ class Recognizer:
         else:
             mode = MODE_WHOLE_FRAME
         h, w = image.shape[:2]
-        whole = square_crop(image, 0, 0, w, h, 0.0)
+        whole = square_crop(image, 0, 0, w, h, 0.0, self.classifier.crop_size)
         probabilities = self.classifier.classify([whole])[0]
         return mode, [Observation(Detection(box=None, score=None), probabilities)]
 
@@ -108,9 +112,9 @@ class Recognizer:
         for detection in detections:
             assert detection.box is not None
             x0, y0, x1, y1 = detection.box.to_pixels(w, h)
-            crops.append(square_crop(image, x0, y0, x1, y1, self.settings.crop_padding))
+            crops.append(square_crop(image, x0, y0, x1, y1, self.settings.crop_padding, self.classifier.crop_size))
         probabilities = self.classifier.classify(crops)
-        return [Observation(d, p) for d, p in zip(detections, probabilities)]
+        return [Observation(d, p) for d, p in zip(detections, probabilities, strict=True)]
 
     def recognize(self, image: Image) -> Result:
         mode, observations = self.observe(image)

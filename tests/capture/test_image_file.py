@@ -167,7 +167,13 @@ def test_absurd_declared_size_in_a_jpeg_header(bear: np.ndarray) -> None:
 
 @pytest.mark.parametrize(
     ("size", "fmt", "target", "factor"),
-    [((6000, 4000), "jpeg", 2048, 2), ((8000, 6000), "jpeg", 1000, 8), ((1920, 1080), "jpeg", 2048, 1), ((6000, 4000), "png", 2048, 1), ((6000, 4000), "jpeg", None, 1)],
+    [
+        ((6000, 4000), "jpeg", 2048, 2),
+        ((8000, 6000), "jpeg", 1000, 8),
+        ((1920, 1080), "jpeg", 2048, 1),
+        ((6000, 4000), "png", 2048, 1),
+        ((6000, 4000), "jpeg", None, 1),
+    ],
 )
 def test_reduction_factor(size: tuple[int, int], fmt: str, target: int | None, factor: int) -> None:
     assert reduction_for(*size, fmt, target) == factor

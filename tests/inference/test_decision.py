@@ -43,7 +43,8 @@ def test_predictions_sorted_by_confidence_and_carry_box_and_detector_score() -> 
 
 
 def test_whole_frame_observation_that_is_not_sure_reports_no_unknown_box() -> None:
-    result = decide([observation(probs(brown_bear=0.3, lion=0.3, sports_car=0.4), None, None)], TAXONOMY, DecisionSettings(0.7), 10, 10, "whole-frame")
+    unsure = observation(probs(brown_bear=0.3, lion=0.3, sports_car=0.4), None, None)
+    result = decide([unsure], TAXONOMY, DecisionSettings(0.7), 10, 10, "whole-frame")
     assert result.predictions == () and result.unidentified == ()
 
 

@@ -85,3 +85,25 @@ def test_shipped_models_load_and_describe_themselves(models_dir: Path) -> None:
     organisms = [label for label in classifier.contract.labels if label.organism]
     assert 395 <= len(organisms) <= 410
     assert all(label.lineage[-1].rank == "kingdom" for label in organisms)
+
+
+def test_shipped_detector_runs_at_other_sizes_and_refuses_bad_ones(models_dir: Path) -> None:
+    import numpy as np
+
+    model = load_model(models_dir / "megadetector-lite-yolox-tiny.onnx")
+    assert model.contract.input.size_multiple == 32
+    fast = AnimalDetector(model, input_size=416)
+    assert fast.spec.width == fast.spec.height == 416
+    assert fast.detect(np.zeros((480, 640, 3), np.uint8), min_score=0.5) == []
+    with pytest.raises(ModelError, match="must be a multiple of 32"):
+        AnimalDetector(model, input_size=500)
+    with pytest.raises(ModelError, match="multiple of 32 between 128 and 2048"):
+        AnimalDetector(model, input_size=4096)
+
+
+def test_fixed_size_model_refuses_another_size(tmp_path: Path) -> None:
+    classifier_as_detector_spec = load_model(write_classifier(tmp_path / "m.onnx", metadata=contract()))
+    from livespecies.inference.detector import detector_input
+
+    with pytest.raises(ModelError, match="only takes 8×8 input"):
+        detector_input(classifier_as_detector_spec, 16)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -49,3 +50,15 @@ def test_square_crop_is_square_padded_and_filled_black_beyond_edges() -> None:
     assert crop[-1, 0].tolist() == [255, 255, 255]  # inside: the image
     wider = square_crop(image, 50, 40, 70, 60, padding=0.5)
     assert wider.shape[:2] == (30, 30)
+
+
+def test_square_crop_shrunk_to_out_size_matches_crop_then_resize() -> None:
+    rng = np.random.default_rng(0)
+    image = cv2.GaussianBlur(rng.integers(0, 255, (300, 500, 3), dtype=np.uint8), (9, 9), 3)
+    direct = square_crop(image, 0, 0, 500, 300, 0.0, out_size=100)
+    assert direct.shape == (100, 100, 3)
+    reference = cv2.resize(square_crop(image, 0, 0, 500, 300, 0.0), (100, 100), interpolation=cv2.INTER_AREA)
+    assert np.abs(direct.astype(int) - reference.astype(int)).mean() < 4
+    assert direct[:5].max() == 0 and direct[-5:].max() == 0  # black bands above and below the wide frame
+    small = square_crop(image, 10, 10, 40, 40, 0.0, out_size=100)  # already smaller: not enlarged here
+    assert small.shape == (30, 30, 3)

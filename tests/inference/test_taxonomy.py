@@ -26,7 +26,8 @@ def species(name: str, common: str, *above: Taxon) -> LabelSpec:
 
 
 def breed(name: str) -> LabelSpec:
-    return LabelSpec(name, name, True, (Taxon("breed", name, name, scientific=False), CANIS_FAMILIARIS, CANIS, CANIDAE, CARNIVORA, MAMMALIA, ANIMALIA))
+    own = Taxon("breed", name, name, scientific=False)
+    return LabelSpec(name, name, True, (own, CANIS_FAMILIARIS, CANIS, CANIDAE, CARNIVORA, MAMMALIA, ANIMALIA))
 
 
 LABELS = [
@@ -83,7 +84,7 @@ def test_finest_taxon_reaching_threshold_is_claimed(probabilities: np.ndarray, t
 
 def test_masses_sum_up_the_tree() -> None:
     masses = TAXONOMY.masses(probs(brown_bear=0.3, American_black_bear=0.2, beagle=0.1, lion=0.05))
-    named = {(t.rank, t.name): float(m) for t, m in zip(TAXONOMY.taxa, masses)}
+    named = {(t.rank, t.name): float(m) for t, m in zip(TAXONOMY.taxa, masses, strict=True)}
     assert named[("genus", "Ursus")] == pytest.approx(0.5)
     assert named[("order", "Carnivora")] == pytest.approx(0.65)
     assert named[("kingdom", "Animalia")] == pytest.approx(0.65)

@@ -1,0 +1,184 @@
+"""Benchmark: photo classification throughput, per stage, against raw onnxruntime in the same process.
+
+    python bench/bench_classify.py [--folder DIR_OF_JPEGS] [--repeat 3] [--threads N]
+
+Without --folder it makes 1920×1080 JPEGs (quality 90) from the real photos in
+tests/data/photos, so every image holds what a camera would see. Prints:
+
+* engine, stage by stage (decode, detect, classify, total) in ms per image;
+* the same work done with bare cv2 + onnxruntime sessions (no livespecies code), and the ratio;
+* the throughput of ``livespecies classify``'s pipelined loop (decode ahead in a thread).
+
+Numbers only: nothing here passes or fails. The machines are shared, so compare
+the ratio, and rerun before trusting a difference of a few percent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from livespecies.batch.progress import ProgressBar  # noqa: E402
+from livespecies.batch.run import classify_files  # noqa: E402
+from livespecies.capture.image_file import DecodedImage, load_image  # noqa: E402
+from livespecies.inference.decision import decide  # noqa: E402
+from livespecies.inference.defaults import default_classifier, default_detector  # noqa: E402
+from livespecies.inference.engine import EngineSettings, Recognizer  # noqa: E402
+from livespecies.inference.preprocess import square_crop  # noqa: E402
+from livespecies.types import Detection, Observation, Result  # noqa: E402
+
+
+def make_1080p_jpegs(out: Path) -> list[Path]:
+    sources = sorted((ROOT / "tests/data/photos").glob("*/*.webp"))
+    paths = []
+    for index, source in enumerate(sources):
+        image = cv2.imread(str(source))
+        h, w = image.shape[:2]
+        scale = max(1920 / w, 1080 / h)  # fill the frame, then centre-crop to 16:9
+        resized = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_CUBIC)
+        top, left = (resized.shape[0] - 1080) // 2, (resized.shape[1] - 1920) // 2
+        path = out / f"frame_{index:03d}.jpg"
+        cv2.imwrite(str(path), resized[top : top + 1080, left : left + 1920], [cv2.IMWRITE_JPEG_QUALITY, 90])
+        paths.append(path)
+    return paths
+
+
+class Raw:
+    """The same models and the same work, written the shortest way with cv2 and onnxruntime only."""
+
+    def __init__(self, recognizer: Recognizer) -> None:
+        assert recognizer.detector is not None
+        self.det = recognizer.detector.model.session
+        self.cls = recognizer.classifier.model.session
+        self.cls_spec = recognizer.classifier.spec
+        self.settings = recognizer.settings
+        self.size = recognizer.detector.spec.width
+
+    def detect(self, image: np.ndarray) -> list[tuple[float, float, float, float]]:
+        h, w = image.shape[:2]
+        n = self.size
+        s = min(n / w, n / h)
+        canvas = np.zeros((n, n, 3), np.uint8)
+        canvas[: round(h * s), : round(w * s)] = cv2.resize(image, (round(w * s), round(h * s)))
+        blob = canvas[..., ::-1].transpose(2, 0, 1)[None].astype(np.float32)
+        out = self.det.run(None, {"images": blob})[0][0]
+        scores = out[:, 4] * out[:, 5]
+        keep = scores >= self.settings.detector_threshold
+        boxes = [[(cx - bw / 2) / s, (cy - bh / 2) / s, bw / s, bh / s] for cx, cy, bw, bh in out[keep, :4]]
+        chosen = cv2.dnn.NMSBoxes(boxes, scores[keep].tolist(), self.settings.detector_threshold, 0.45)
+        return [tuple(boxes[i]) for i in np.array(chosen).reshape(-1)]  # type: ignore[misc]
+
+    def classify(self, image: np.ndarray, boxes: list[tuple[float, float, float, float]]) -> np.ndarray:
+        h, w = image.shape[:2]
+        crops = []
+        for x, y, bw, bh in boxes or [(0.0, 0.0, float(w), float(h))]:
+            side = int(max(bw, bh) * 1.15)
+            cx, cy = int(x + bw / 2), int(y + bh / 2)
+            crop = image[max(cy - side // 2, 0) : cy + side // 2, max(cx - side // 2, 0) : cx + side // 2]
+            crop = cv2.resize(crop, (256, 256))[16:240, 16:240]
+            crops.append(crop[..., ::-1].transpose(2, 0, 1).astype(np.float32))
+        return np.asarray(self.cls.run(None, {"image": np.stack(crops)})[0])
+
+
+def classify_stage(recognizer: Recognizer, pixels: np.ndarray, detections: list[Detection]) -> list[Observation]:
+    """The classifier's share of recognize(): the boxes' crops, or the whole frame when there is no box (fallback)."""
+    if detections:
+        return recognizer._classify_boxes(pixels, detections)
+    h, w = pixels.shape[:2]
+    probabilities = recognizer.classifier.classify([square_crop(pixels, 0, 0, w, h, 0.0, recognizer.classifier.crop_size)])[0]
+    return [Observation(Detection(None, None), probabilities)]
+
+
+def timed(function: Callable[[], object]) -> tuple[float, object]:
+    start = time.perf_counter()
+    value = function()
+    return time.perf_counter() - start, value
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folder", type=Path, help="folder of JPEGs (default: 1080p frames made from tests/data/photos)")
+    parser.add_argument("--repeat", type=int, default=3, help="passes over the folder; the median pass is reported")
+    parser.add_argument("--threads", type=int, default=os.cpu_count(), help="onnxruntime intra-op threads (default: all cores, as classify)")
+    parser.add_argument("--detector-size", type=int, default=None, help="detector input size (default: native 640)")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = sorted(args.folder.glob("*.jp*g")) if args.folder else make_1080p_jpegs(Path(tmp))
+        blobs = [p.read_bytes() for p in paths]
+        settings = EngineSettings(detector_size=args.detector_size)
+        recognizer = Recognizer.from_files(default_classifier(), default_detector(), settings, threads=args.threads)
+        raw = Raw(recognizer)
+        assert recognizer.detector is not None
+        print(f"detector input {raw.size}×{raw.size}; ", end="")
+        print(f"{len(paths)} images, {paths and cv2.imdecode(np.frombuffer(blobs[0], np.uint8), cv2.IMREAD_COLOR).shape[1::-1]}, "
+              f"{args.repeat} passes, onnxruntime threads {recognizer.detector.model.session.get_session_options().intra_op_num_threads}")  # fmt: skip
+
+        stages: dict[str, list[float]] = {k: [] for k in ("decode", "detect", "classify", "decide", "total", "raw_decode", "raw_detect",
+                                                            "raw_classify", "raw_total")}  # fmt: skip
+        boxes_seen = 0
+        for _ in range(args.repeat):
+            pass_times: dict[str, float] = dict.fromkeys(stages, 0.0)
+            for path, blob in zip(paths, blobs, strict=True):
+                # Engine, stage by stage (the same calls recognize() makes).
+                t_dec, image = timed(lambda p=path: load_image(p))
+                assert isinstance(image, DecodedImage)
+                t_det, detections = timed(lambda: recognizer.detector.detect(image.pixels, recognizer.settings.detector_threshold))  # type: ignore[union-attr]
+                t_cls, observed = timed(lambda: classify_stage(recognizer, image.pixels, detections))  # type: ignore[arg-type]
+                t_decide, _ = timed(lambda: decide(observed, recognizer.taxonomy, recognizer.settings.decision, 1920, 1080, "detector"))  # type: ignore[arg-type]
+                t_total, _ = timed(lambda p=path: recognizer.recognize(load_image(p).pixels))
+                # Raw: the same decode, the same two models, the same number of crops.
+                t_rdec, pixels = timed(lambda b=blob: cv2.imdecode(np.frombuffer(b, np.uint8), cv2.IMREAD_COLOR))
+                t_rdet, raw_boxes = timed(lambda: raw.detect(pixels))  # type: ignore[arg-type]
+                t_rcls, _ = timed(lambda: raw.classify(pixels, raw_boxes))  # type: ignore[arg-type]
+                for key, value in zip(stages, (t_dec, t_det, t_cls, t_decide, t_total, t_rdec, t_rdet, t_rcls, t_rdec + t_rdet + t_rcls),
+                                      strict=True):  # fmt: skip
+                    pass_times[key] += value
+                boxes_seen += len(detections)  # type: ignore[arg-type]
+            for key in stages:
+                stages[key].append(pass_times[key] / len(paths) * 1000)
+
+        median = {k: statistics.median(v) for k, v in stages.items()}
+        print(f"boxes per image (detector >= {recognizer.settings.detector_threshold}): {boxes_seen / len(paths) / args.repeat:.2f}")
+        print(f"{'stage':12s} {'engine ms':>10s} {'raw ms':>10s} {'ratio':>7s}")
+        for stage in ("decode", "detect", "classify", "total"):
+            engine = median[stage]
+            bare = median[f"raw_{stage}"]
+            print(f"{stage:12s} {engine:10.1f} {bare:10.1f} {engine / bare:7.2f}")
+        print(f"{'decide':12s} {median['decide']:10.2f}")
+        overhead = median["total"] / median["raw_total"] - 1
+        print(f"engine overhead over raw decode + inference: {overhead:+.1%}  (sequential, one image at a time)")
+        print(f"sequential throughput: engine {1000 / median['total']:.1f} images/s, raw {1000 / median['raw_total']:.1f} images/s")
+
+        def recognise(image: DecodedImage) -> Result:
+            return replace(recognizer.recognize(image.pixels), width=image.width, height=image.height)
+
+        class Null:
+            def write(self, record: object) -> None: ...
+            def close(self) -> None: ...
+
+        rates = []
+        for _ in range(args.repeat):
+            tally = classify_files(paths, recognise, Null(), ProgressBar(sys.stderr, None, False),
+                                   decode=lambda p: load_image(p, target_long_side=2048))  # fmt: skip
+            rates.append(tally.images / tally.elapsed)
+        print(f"pipelined `livespecies classify` loop (decode ahead in a thread): {statistics.median(rates):.1f} images/s "
+              f"(passes: {', '.join(f'{r:.1f}' for r in rates)})")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

