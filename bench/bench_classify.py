@@ -21,7 +21,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -102,10 +101,30 @@ def classify_stage(recognizer: Recognizer, pixels: np.ndarray, detections: list[
     return [Observation(Detection(None, None), probabilities)]
 
 
-def timed(function: Callable[[], object]) -> tuple[float, object]:
-    start = time.perf_counter()
-    value = function()
-    return time.perf_counter() - start, value
+def time_one(recognizer: Recognizer, raw: Raw, path: Path, blob: bytes) -> dict[str, float]:
+    """Seconds per stage for one image: the engine stage by stage (the calls recognize() makes), the engine
+    end to end, and the raw baseline doing the same decode, the same two models and the same number of crops."""
+    assert recognizer.detector is not None
+    clock = time.perf_counter
+    t0 = clock()
+    image = load_image(path)
+    t1 = clock()
+    detections = recognizer.detector.detect(image.pixels, recognizer.settings.detector_threshold)
+    t2 = clock()
+    observed = classify_stage(recognizer, image.pixels, detections)
+    t3 = clock()
+    decide(observed, recognizer.taxonomy, recognizer.settings.decision, image.width, image.height, "detector")
+    t4 = clock()
+    recognizer.recognize(load_image(path).pixels)
+    t5 = clock()
+    pixels = cv2.imdecode(np.frombuffer(blob, np.uint8), cv2.IMREAD_COLOR)
+    t6 = clock()
+    raw_boxes = raw.detect(pixels)
+    t7 = clock()
+    raw.classify(pixels, raw_boxes)
+    t8 = clock()
+    return {"decode": t1 - t0, "detect": t2 - t1, "classify": t3 - t2, "decide": t4 - t3, "total": t5 - t4,
+            "raw_decode": t6 - t5, "raw_detect": t7 - t6, "raw_classify": t8 - t7, "raw_total": t8 - t5}  # fmt: skip
 
 
 def main() -> int:
@@ -123,36 +142,24 @@ def main() -> int:
         recognizer = Recognizer.from_files(default_classifier(), default_detector(), settings, threads=args.threads)
         raw = Raw(recognizer)
         assert recognizer.detector is not None
-        print(f"detector input {raw.size}×{raw.size}; ", end="")
-        print(f"{len(paths)} images, {paths and cv2.imdecode(np.frombuffer(blobs[0], np.uint8), cv2.IMREAD_COLOR).shape[1::-1]}, "
-              f"{args.repeat} passes, onnxruntime threads {recognizer.detector.model.session.get_session_options().intra_op_num_threads}")  # fmt: skip
+        first = cv2.imdecode(np.frombuffer(blobs[0], np.uint8), cv2.IMREAD_COLOR)
+        threads = recognizer.detector.model.session.get_session_options().intra_op_num_threads
+        print(f"detector input {raw.size}×{raw.size}; {len(paths)} images of {first.shape[1]}×{first.shape[0]}, "
+              f"{args.repeat} passes, onnxruntime threads {threads}")
 
         stages: dict[str, list[float]] = {k: [] for k in ("decode", "detect", "classify", "decide", "total", "raw_decode", "raw_detect",
                                                             "raw_classify", "raw_total")}  # fmt: skip
-        boxes_seen = 0
         for _ in range(args.repeat):
             pass_times: dict[str, float] = dict.fromkeys(stages, 0.0)
             for path, blob in zip(paths, blobs, strict=True):
-                # Engine, stage by stage (the same calls recognize() makes).
-                t_dec, image = timed(lambda p=path: load_image(p))
-                assert isinstance(image, DecodedImage)
-                t_det, detections = timed(lambda: recognizer.detector.detect(image.pixels, recognizer.settings.detector_threshold))  # type: ignore[union-attr]
-                t_cls, observed = timed(lambda: classify_stage(recognizer, image.pixels, detections))  # type: ignore[arg-type]
-                t_decide, _ = timed(lambda: decide(observed, recognizer.taxonomy, recognizer.settings.decision, 1920, 1080, "detector"))  # type: ignore[arg-type]
-                t_total, _ = timed(lambda p=path: recognizer.recognize(load_image(p).pixels))
-                # Raw: the same decode, the same two models, the same number of crops.
-                t_rdec, pixels = timed(lambda b=blob: cv2.imdecode(np.frombuffer(b, np.uint8), cv2.IMREAD_COLOR))
-                t_rdet, raw_boxes = timed(lambda: raw.detect(pixels))  # type: ignore[arg-type]
-                t_rcls, _ = timed(lambda: raw.classify(pixels, raw_boxes))  # type: ignore[arg-type]
-                for key, value in zip(stages, (t_dec, t_det, t_cls, t_decide, t_total, t_rdec, t_rdet, t_rcls, t_rdec + t_rdet + t_rcls),
-                                      strict=True):  # fmt: skip
+                for key, value in time_one(recognizer, raw, path, blob).items():
                     pass_times[key] += value
-                boxes_seen += len(detections)  # type: ignore[arg-type]
             for key in stages:
                 stages[key].append(pass_times[key] / len(paths) * 1000)
 
         median = {k: statistics.median(v) for k, v in stages.items()}
-        print(f"boxes per image (detector >= {recognizer.settings.detector_threshold}): {boxes_seen / len(paths) / args.repeat:.2f}")
+        boxes = sum(len(recognizer.detector.detect(load_image(p).pixels, recognizer.settings.detector_threshold)) for p in paths)
+        print(f"boxes per image (detector >= {recognizer.settings.detector_threshold}): {boxes / len(paths):.2f}")
         print(f"{'stage':12s} {'engine ms':>10s} {'raw ms':>10s} {'ratio':>7s}")
         for stage in ("decode", "detect", "classify", "total"):
             engine = median[stage]

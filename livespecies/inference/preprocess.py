@@ -110,9 +110,10 @@ def square_crop(image: Image, x0: float, y0: float, x1: float, y1: float, paddin
         new_w = max(1, round(inner.shape[1] * scale))
         new_h = max(1, round(inner.shape[0] * scale))
         inner = _u8(cv2.resize(inner, (new_w, new_h), interpolation=cv2.INTER_AREA if scale < 0.5 else cv2.INTER_LINEAR))
-        top_pad, left_pad = round(pad[0] * scale), round(pad[2] * scale)
-        pad = [top_pad, out_size - new_h - top_pad, left_pad, out_size - new_w - left_pad]
+        above, before = round(pad[0] * scale), round(pad[2] * scale)
+        pad = [above, out_size - new_h - above, before, out_size - new_w - before]
         pad = [max(0, p) for p in pad]
     if any(pad):
-        inner = _u8(cv2.copyMakeBorder(inner, *pad, borderType=cv2.BORDER_CONSTANT, value=(0, 0, 0)))
+        top_pad, bottom_pad, left_pad, right_pad = pad
+        inner = _u8(cv2.copyMakeBorder(inner, top_pad, bottom_pad, left_pad, right_pad, cv2.BORDER_CONSTANT, value=(0, 0, 0)))
     return inner
