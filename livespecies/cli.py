@@ -1,5 +1,7 @@
 """The ``livespecies`` command line.
 
+    livespecies                      the live window (first webcam, else the demo clip)
+    livespecies gui --source URL     the live window on a stream, file, folder or camera
     livespecies classify PATH... [--json | --csv | --format megadetector] [--output FILE]
 
 Exit status: 0 when every file was classified, 1 when some files failed (each
@@ -52,6 +54,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="livespecies", description="Recognise animal species in photos, videos and live streams.")
     parser.add_argument("--version", action="version", version=f"livespecies {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    gui = commands.add_parser(
+        "gui",
+        help="the live window (the default command)",
+        description="Open the live window on a webcam, stream, video file, image folder or the demo clip.",
+    )
+    gui.add_argument("--source", help="camera number, rtsp:// or http:// URL, video file, image folder, or 'demo' "
+                     "(default: the last source, else the first camera, else the demo clip)")
+    gui.add_argument("--threshold", type=_fraction, default=defaults.threshold, help=f"starting threshold (default {defaults.threshold})")
+    gui.add_argument("--model", type=Path, default=None, help="classifier ONNX file")
+    gui.add_argument("--detector", type=Path, default=None, help="detector ONNX file")
+    gui.add_argument("--no-detector", dest="use_detector", action="store_false", help="classify whole frames")
+    gui.add_argument("--snapshots", type=Path, default=None, help="snapshot folder (default: ~/Pictures/livespecies)")
+    gui.add_argument("--settings", type=Path, default=None, help=argparse.SUPPRESS)  # an INI file instead of QSettings' default
 
     classify = commands.add_parser(
         "classify",
@@ -154,13 +170,21 @@ def run_classify(args: argparse.Namespace) -> int:
     return EXIT_SOME_FAILED if tally.failed else EXIT_OK
 
 
+def run_gui_command(args: argparse.Namespace) -> int:
+    from livespecies.gui.app import run_gui
+    from livespecies.inference.defaults import default_classifier, default_detector
+
+    detector = (args.detector or default_detector()) if args.use_detector else None
+    return run_gui(args.source, args.model or default_classifier(), detector, args.threshold, args.snapshots, args.settings)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return EXIT_OK
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(arguments or ["gui"])  # plain `livespecies` opens the window
     try:
+        if args.command == "gui":
+            return run_gui_command(args)
         return run_classify(args)
     except UserError as exc:
         print(f"livespecies: {exc}", file=sys.stderr)

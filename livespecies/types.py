@@ -12,6 +12,28 @@ import numpy as np
 import numpy.typing as npt
 
 
+@dataclass(frozen=True, eq=False)
+class Frame:
+    """One captured frame: BGR pixels, a sequence number from its source, and when it was captured.
+
+    ``timestamp`` is ``time.monotonic()`` (for latencies and rates); ``wall_time`` is
+    ``time.time()`` (for snapshots and sighting logs).
+    """
+
+    seq: int
+    timestamp: float
+    wall_time: float
+    pixels: npt.NDArray[np.uint8]
+
+    @property
+    def width(self) -> int:
+        return int(self.pixels.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.pixels.shape[0])
+
+
 @dataclass(frozen=True)
 class Box:
     """An axis-aligned box, normalised to 0..1 of the image width and height."""

@@ -32,3 +32,26 @@ def recognizer():  # type: ignore[no-untyped-def]
     from livespecies.inference.engine import EngineSettings, Recognizer
 
     return Recognizer.from_files(default_classifier(), default_detector(), EngineSettings())
+
+
+@pytest.fixture(scope="session")
+def demo_clip() -> Path:
+    return ROOT / "resources" / "demo" / "demo.mp4"
+
+
+@pytest.fixture(scope="session")
+def rtsp_frames(tmp_path_factory: pytest.TempPathFactory, demo_clip: Path) -> str:
+    from tests.servers.rtsp import write_frames
+
+    return write_frames(demo_clip, tmp_path_factory.mktemp("rtsp_frames"))
+
+
+@pytest.fixture
+def rtsp_server(rtsp_frames: str):  # type: ignore[no-untyped-def]
+    """A real GStreamer RTSP server on loopback serving real animal frames at 12 fps (a fresh one per test)."""
+    from tests.servers.rtsp import RtspServer
+
+    server = RtspServer(rtsp_frames)
+    server.start()
+    yield server
+    server.stop()

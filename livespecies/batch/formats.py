@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Protocol
 
 from livespecies import __version__
-from livespecies.batch.records import ImageRecord, prediction_to_dict, record_to_dict
+from livespecies.atomic import write_atomically
+from livespecies.batch.records import ImageRecord, record_to_dict
+from livespecies.serialization import prediction_to_dict
 
 FORMATS = ("text", "jsonl", "csv", "megadetector")
 
@@ -182,18 +182,3 @@ class MegaDetectorWriter:
             self.stream.flush()
             return
         write_atomically(self.path, text + "\n")
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside ``path`` and rename it over: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

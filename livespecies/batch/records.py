@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from livespecies.types import Prediction, Result
+from livespecies.serialization import prediction_to_dict
+from livespecies.types import Result
 
 
 @dataclass(frozen=True)
@@ -18,24 +19,6 @@ class ImageRecord:
     @property
     def failed(self) -> bool:
         return self.error is not None
-
-
-def _round(value: float) -> float:
-    return round(float(value), 4)
-
-
-def prediction_to_dict(prediction: Prediction) -> dict[str, Any]:
-    taxon = prediction.taxon
-    return {
-        "label": prediction.label,
-        "common_name": taxon.common_name,
-        "scientific_name": taxon.scientific_name,
-        "rank": taxon.rank,
-        "confidence": _round(prediction.confidence),
-        "lineage": [{"rank": t.rank, "name": t.name} for t in prediction.lineage],
-        "box": [_round(v) for v in prediction.box.as_list()] if prediction.box else None,
-        "detector_confidence": _round(prediction.detector_score) if prediction.detector_score is not None else None,
-    }
 
 
 def record_to_dict(record: ImageRecord) -> dict[str, Any]:

@@ -27,3 +27,15 @@ def default_detector() -> Path:
 
 def default_classifier() -> Path:
     return models_dir() / CLASSIFIER_FILE
+
+
+def resources_dir() -> Path:
+    """``resources/`` beside the package (checkout), else ``<prefix>/share/livespecies/resources``."""
+    checkout = Path(__file__).resolve().parents[2] / "resources"
+    if checkout.is_dir():
+        return checkout
+    return Path(sys.prefix) / "share" / "livespecies" / "resources"
+
+
+def demo_clip() -> Path:
+    return resources_dir() / "demo" / "demo.mp4"

@@ -1,0 +1,113 @@
+"""What the user asked to watch: parsing a source string, and keeping credentials out of sight.
+
+    "0", "camera:1"                  → a webcam by device index
+    "rtsp://…", "rtsps://…", "http(s)://…", "rtmp://…"  → a network stream
+    "demo"                           → the bundled demo clip
+    a folder                         → its images, played as a stream
+    any other path                   → a video file
+
+A URL may carry a password. It is needed to connect and nowhere else: every
+name shown or stored goes through ``redact``. ``${NAME}`` in a URL is read
+from the environment at connect time, so settings can keep the template and
+never the secret.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from livespecies.errors import UserError
+
+SourceKind = Literal["camera", "stream", "video", "images", "demo"]
+STREAM_SCHEMES = ("rtsp", "rtsps", "rtmp", "http", "https", "udp", "tcp", "srt")
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class SourceError(UserError):
+    """A source that cannot be opened or read: no camera, bad URL, missing file."""
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    kind: SourceKind
+    target: str  # device index, URL (as typed, possibly with ${VAR}), or path
+
+    @property
+    def display_name(self) -> str:
+        """Safe to show in titles, logs, errors, snapshot sidecars and settings."""
+        if self.kind == "camera":
+            return f"camera {self.target}"
+        if self.kind == "demo":
+            return "demo clip"
+        return redact(self.target)
+
+
+def parse_source(text: str) -> SourceSpec:
+    text = text.strip()
+    if not text:
+        raise SourceError("No source given: use a camera number, a stream URL, a video file, a folder of images or 'demo'.")
+    if text.lower() == "demo":
+        return SourceSpec("demo", "demo")
+    index = text[len("camera:") :] if text.lower().startswith("camera:") else text
+    if index.isdigit():
+        return SourceSpec("camera", str(int(index)))
+    scheme = text.split("://", 1)[0].lower() if "://" in text else ""
+    if scheme:
+        if scheme not in STREAM_SCHEMES:
+            raise SourceError(f"'{redact(text)}' uses the unsupported scheme '{scheme}'; use rtsp://, http:// or a file path.")
+        if not urlsplit(text).hostname:
+            raise SourceError(f"'{redact(text)}' has no host name.")
+        return SourceSpec("stream", text)
+    path = Path(text).expanduser()
+    if path.is_dir():
+        return SourceSpec("images", str(path))
+    if path.is_file():
+        return SourceSpec("video", str(path))
+    raise SourceError(f"{text} is not a camera number, a stream URL, or an existing file or folder.")
+
+
+def redact(text: str) -> str:
+    """Replace any password in a URL with ***; leave everything else as typed."""
+    if "://" not in text:
+        return text
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return re.sub(r"//[^@/]*@", "//***@", text)
+    if parts.password is None and "@" not in parts.netloc:
+        return text
+    user = parts.username or ""
+    host = parts.netloc.rsplit("@", 1)[-1]
+    credentials = f"{user}:***" if parts.password is not None else "***"
+    return urlunsplit((parts.scheme, f"{credentials}@{host}", parts.path, parts.query, parts.fragment))
+
+
+def expand_secrets(url: str, environ: dict[str, str] | None = None) -> str:
+    """Fill ``${NAME}`` from the environment; a missing variable is a clear error, not an empty password."""
+    env = os.environ if environ is None else environ
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in env:
+            raise SourceError(f"The source URL needs the environment variable {name}, which is not set.")
+        return env[name]
+
+    return _ENV.sub(value, url)
+
+
+def storable(text: str) -> str:
+    """What may be written to a settings file: a ``${NAME}`` password stays, a literal one becomes ***."""
+    if "://" not in text:
+        return text
+    try:
+        password = urlsplit(text).password
+    except ValueError:
+        return redact(text)
+    if password is not None and _ENV.fullmatch(password):
+        return text
+    return redact(text)

@@ -1,0 +1,69 @@
+"""Starting the desktop window: check for a display, load the models, pick the first source, run Qt."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from livespecies.gui.display import display_problem
+
+
+def default_snapshot_folder() -> Path:
+    pictures = Path.home() / "Pictures"
+    return (pictures if pictures.is_dir() else Path.home()) / "livespecies"
+
+
+def run_gui(
+    source: str | None,
+    classifier: Path,
+    detector: Path | None,
+    threshold: float,
+    snapshot_folder: Path | None = None,
+    settings_file: Path | None = None,
+) -> int:
+    """Open the window; returns the process exit status."""
+    problem = display_problem(os.environ)
+    if problem:
+        print(f"livespecies: {problem}", file=sys.stderr)
+        return 2
+
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from livespecies.capture.sources import find_cameras
+    from livespecies.errors import ModelError
+    from livespecies.gui.main_window import MainWindow, WindowOptions
+    from livespecies.inference.defaults import demo_clip
+    from livespecies.inference.engine import EngineSettings, Recognizer
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("livespecies")
+    app.setOrganizationName("livespecies")
+    recognizer, model_error = None, None
+    try:
+        settings = EngineSettings(threshold=threshold)
+        recognizer = Recognizer.from_files(classifier, detector, settings)
+    except ModelError as exc:
+        model_error = str(exc)
+    cameras = tuple(find_cameras())
+    clip = demo_clip()
+    options = WindowOptions(
+        recognizer=recognizer,
+        model_error=model_error,
+        demo_clip=clip if clip.is_file() else None,
+        cameras=cameras,
+        default_snapshot_folder=snapshot_folder or default_snapshot_folder(),
+        threshold=threshold,
+    )
+    qsettings = QSettings(str(settings_file), QSettings.Format.IniFormat) if settings_file else QSettings()
+    window = MainWindow(options, qsettings)
+    if snapshot_folder is not None:
+        window.set_snapshot_folder(snapshot_folder)
+    window.show()
+    first = source or window.preferences.source or (str(cameras[0]) if cameras else "demo")
+    if not window.open_source(first):
+        problem_text = window.error_text
+        window.open_source("demo")  # keep the window useful, and keep saying what went wrong
+        window.show_error(f"{problem_text} Showing the demo clip instead.")
+    return int(app.exec())

@@ -1,0 +1,116 @@
+"""One live session: a capture thread and an inference worker for one source, seen from the GUI as signals.
+
+    capture thread (Qt-free run_capture) ──► LatestFrame ◄── display timer (GUI thread, newest frame only)
+                                                 │
+                            InferenceWorker (QThread, Qt-free run_inference) ──► result signal
+
+The GUI never waits on either thread: it reads the newest frame without
+blocking and receives results and state changes as queued signals.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from livespecies.capture.latest import LatestFrame, SkipCounter
+from livespecies.capture.reader import CaptureThread, ReconnectPolicy, SourceState
+from livespecies.capture.source_spec import SourceSpec
+from livespecies.capture.sources import FrameSource, open_source
+from livespecies.pipeline import LivePipeline, LiveResult, run_inference
+
+
+class InferenceWorker(QObject):
+    """Runs the Qt-free inference loop in its own QThread; exceptions go to ``errored``, never lost."""
+
+    started = Signal()
+    finished = Signal()
+    errored = Signal(str)
+    result = Signal(object)  # LiveResult
+
+    def __init__(self, slot: LatestFrame, pipeline: LivePipeline, threshold: Callable[[], float]) -> None:
+        super().__init__()
+        self.slot = slot
+        self.pipeline = pipeline
+        self.threshold = threshold
+        self.stop_event = threading.Event()
+        self.skips = SkipCounter()
+
+    @Slot()
+    def run(self) -> None:
+        self.started.emit()
+        try:
+            run_inference(self.slot, self.pipeline, self.result.emit, self.stop_event, self.threshold, self.errored.emit, self.skips)
+        except Exception as exc:  # a bug must show in the window, not vanish with the thread
+            self.errored.emit(f"The recognition worker stopped: {type(exc).__name__}: {exc}")
+        finally:
+            self.finished.emit()
+
+    def stop(self) -> None:
+        """Cooperative: the loop checks the flag between frames (and wakes at least every 0.25 s)."""
+        self.stop_event.set()
+
+
+class LiveSession(QObject):
+    state_changed = Signal(object)  # SourceState, from the capture thread
+    result_ready = Signal(object)  # LiveResult, from the inference thread
+    error = Signal(str)
+
+    def __init__(
+        self,
+        spec: SourceSpec,
+        pipeline: LivePipeline | None,
+        threshold: Callable[[], float],
+        demo_clip: Path | None = None,
+        policy: ReconnectPolicy | None = None,
+        make_source: Callable[[], FrameSource] | None = None,
+    ) -> None:
+        super().__init__()
+        self.spec = spec
+        self.slot = LatestFrame()
+        self.state = SourceState("connecting", spec.display_name)
+        self.capture = CaptureThread(make_source or (lambda: open_source(spec, demo_clip)), self.slot, self._on_state, policy)
+        self.worker: InferenceWorker | None = None
+        self.inference_thread: QThread | None = None
+        if pipeline is not None:
+            pipeline.reset()
+            self.worker = InferenceWorker(self.slot, pipeline, threshold)
+            self.inference_thread = QThread()
+            self.inference_thread.setObjectName("inference")
+            self.worker.moveToThread(self.inference_thread)
+            self.inference_thread.started.connect(self.worker.run)
+            self.worker.finished.connect(self.inference_thread.quit)
+            self.worker.result.connect(self.result_ready)
+            self.worker.errored.connect(self.error)
+
+    def _on_state(self, state: SourceState) -> None:
+        self.state = state
+        self.state_changed.emit(state)
+
+    def start(self) -> None:
+        self.capture.start()
+        if self.inference_thread is not None:
+            self.inference_thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop both threads and wait for them; safe to call twice."""
+        if self.worker is not None:
+            self.worker.stop()
+        self.capture.stop(timeout)
+        if self.inference_thread is not None:
+            self.inference_thread.quit()
+            self.inference_thread.wait(int(timeout * 1000))
+
+    @property
+    def skipped_by_inference(self) -> int:
+        return self.worker.skips.skipped if self.worker else 0
+
+
+def latest_result_for_display(result: LiveResult | None, max_age: float, now: float) -> LiveResult | None:
+    """Results older than ``max_age`` seconds are not drawn: boxes from a vanished animal must not linger."""
+    if result is None or now - result.frame.timestamp > max_age:
+        return None
+    return result

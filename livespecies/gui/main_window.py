@@ -1,0 +1,392 @@
+"""The main window: pick a source, watch it with live labels, snapshot, and keep a list of sightings.
+
+The window sends commands (open a source, threshold, snapshot) and receives
+frames (polled, newest only), results and states (queued signals). It never
+reaches into the capture or inference loops and never waits on them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
+
+import cv2
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QSlider,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from livespecies.capture.reader import ReconnectPolicy, SourceState
+from livespecies.capture.source_spec import SourceError, SourceSpec, parse_source
+from livespecies.gui.live_session import LiveSession, latest_result_for_display
+from livespecies.gui.settings_store import UiPreferences
+from livespecies.gui.sightings_panel import SightingsPanel
+from livespecies.gui.video_view import VideoView, to_qimage
+from livespecies.inference.engine import Recognizer
+from livespecies.overlay.draw import Pixels, draw_overlay, overlay_items
+from livespecies.pipeline import LivePipeline, LiveResult
+from livespecies.rates import RateMeter, RecentValues
+from livespecies.sightings.log import SightingLog
+from livespecies.sightings.snapshots import SnapshotError, SnapshotFiles, save_snapshot
+from livespecies.sightings.visits import Sighted, Visit, VisitEvent, update_visits
+from livespecies.types import Frame, Result
+
+DISPLAY_INTERVAL_MS = 10  # poll for a new frame at 100 Hz: a 30 fps source is shown within ~10 ms of capture
+RESULT_MAX_AGE = 1.5  # seconds: older boxes are not drawn over newer video
+GONE_AFTER = 20.0  # seconds without the species before its visit ends
+
+
+@dataclass(frozen=True)
+class WindowOptions:
+    recognizer: Recognizer | None
+    model_error: str | None
+    demo_clip: Path | None
+    cameras: tuple[int, ...]
+    default_snapshot_folder: Path
+    threshold: float
+    policy: ReconnectPolicy | None = None
+
+
+class MainWindow(QMainWindow):
+    frame_shown = Signal(object)  # Frame, after it was painted (for tests and benchmarks)
+
+    def __init__(self, options: WindowOptions, settings: QSettings) -> None:
+        super().__init__()
+        self.options = options
+        self.preferences = UiPreferences(settings)
+        self.setWindowTitle("livespecies")
+        self.session: LiveSession | None = None
+        self.pipeline = LivePipeline(options.recognizer) if options.recognizer else None
+        self.latest: LiveResult | None = None
+        self.last_shown_seq = 0
+        self.shown_frames = 0
+        self.skipped_by_display = 0
+        self.open_visits: dict[tuple[str, str], Visit] = {}
+        self.rates = {"source": RateMeter(), "shown": RateMeter(), "results": RateMeter()}
+        self.latency = RecentValues()
+        self.inference_time = RecentValues()
+        self.last_snapshot: SnapshotFiles | None = None
+
+        self.video = VideoView()
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("background:#7a1010;color:white;padding:6px;")
+        self.banner.hide()
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.video, 1)
+        self.setCentralWidget(central)
+
+        self._build_toolbar()
+        self.sightings = SightingsPanel()
+        dock = QDockWidget("Sightings", self)
+        dock.setObjectName("sightings")
+        dock.setWidget(self.sightings)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+
+        self.state_label = QLabel("no source")
+        self.stats_label = QLabel("")
+        self.statusBar().addWidget(self.state_label, 1)
+        self.statusBar().addPermanentWidget(self.stats_label)
+
+        self.display_timer = QTimer(self)
+        self.display_timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.display_timer.timeout.connect(self.show_newest_frame)
+        self.display_timer.start(DISPLAY_INTERVAL_MS)
+        self.stats_timer = QTimer(self)
+        self.stats_timer.timeout.connect(self.update_stats)
+        self.stats_timer.start(500)
+
+        geometry, state = self.preferences.geometry(), self.preferences.window_state()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 760)
+        if state is not None:
+            self.restoreState(state)
+        if options.model_error:
+            self.show_error(options.model_error + " Video is shown without recognition.")
+
+    # ---- controls ---------------------------------------------------------------------
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Controls")
+        bar.setObjectName("controls")
+        self.addToolBar(bar)
+        self.source_box = QComboBox()
+        self.source_box.setMinimumWidth(220)
+        for index in self.options.cameras:
+            self.source_box.addItem(f"Camera {index}", str(index))
+        if self.options.demo_clip is not None:
+            self.source_box.addItem("Demo clip", "demo")
+        self.source_box.addItem("Open video file…", "@file")
+        self.source_box.addItem("Open image folder…", "@folder")
+        self.source_box.addItem("Stream URL…", "@url")
+        self.source_box.activated.connect(self._source_chosen)
+        bar.addWidget(QLabel(" Source "))
+        bar.addWidget(self.source_box)
+
+        bar.addWidget(QLabel("  Threshold "))
+        self.threshold_slider = QSlider(Qt.Orientation.Horizontal)
+        self.threshold_slider.setRange(5, 99)
+        self.threshold_slider.setFixedWidth(160)
+        saved = self.preferences.threshold
+        self.threshold_slider.setValue(round(100 * (saved if saved is not None else self.options.threshold)))
+        self.threshold_label = QLabel()
+        self.threshold_slider.valueChanged.connect(self._threshold_moved)
+        self._threshold_moved(self.threshold_slider.value())
+        bar.addWidget(self.threshold_slider)
+        bar.addWidget(self.threshold_label)
+
+        self.snapshot_button = QPushButton("Snapshot (S)")
+        self.snapshot_button.clicked.connect(self.take_snapshot)
+        bar.addWidget(self.snapshot_button)
+        for keys in ("S", "Ctrl+S"):
+            QShortcut(QKeySequence(keys), self, self.take_snapshot)
+        self.auto_box = QCheckBox("Auto snapshot on new sighting")
+        self.auto_box.setChecked(self.preferences.auto_snapshot)
+        self.auto_box.toggled.connect(lambda on: setattr(self.preferences, "auto_snapshot", on))
+        bar.addWidget(self.auto_box)
+        self.folder_button = QPushButton()
+        self.folder_button.clicked.connect(self._choose_folder)
+        bar.addWidget(self.folder_button)
+        self._refresh_folder_button()
+
+    @property
+    def threshold(self) -> float:
+        return self.threshold_slider.value() / 100.0
+
+    def _threshold_moved(self, value: int) -> None:
+        self.threshold_label.setText(f" {value}% ")
+        self.preferences.threshold = value / 100.0
+
+    @property
+    def snapshot_folder(self) -> Path:
+        return self.preferences.snapshot_folder or self.options.default_snapshot_folder
+
+    def set_snapshot_folder(self, folder: Path) -> None:
+        self.preferences.snapshot_folder = folder
+        self._refresh_folder_button()
+
+    def _refresh_folder_button(self) -> None:
+        self.folder_button.setText(f"Snapshots: {self.snapshot_folder.name or self.snapshot_folder}")
+        self.folder_button.setToolTip(str(self.snapshot_folder))
+
+    def _choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Snapshot folder", str(self.snapshot_folder))
+        if folder:
+            self.set_snapshot_folder(Path(folder))
+
+    def _source_chosen(self, index: int) -> None:
+        data = self.source_box.itemData(index)
+        if data == "@file":
+            path, _ = QFileDialog.getOpenFileName(self, "Video file", "", "Videos (*.mp4 *.avi *.mkv *.mov *.webm *.mjpeg);;All files (*)")
+            if path:
+                self.open_source(path)
+        elif data == "@folder":
+            folder = QFileDialog.getExistingDirectory(self, "Folder of images")
+            if folder:
+                self.open_source(folder)
+        elif data == "@url":
+            url, ok = QInputDialog.getText(self, "Stream", "RTSP or HTTP URL (a password may be written as ${ENV_VAR}):")
+            if ok and url:
+                self.open_source(url)
+        elif data:
+            self.open_source(str(data))
+
+    # ---- sources ----------------------------------------------------------------------
+    def open_source(self, text: str) -> bool:
+        """Switch to a source; a bad one shows a message and leaves the window running."""
+        try:
+            spec = parse_source(text)
+        except SourceError as exc:
+            self.show_error(str(exc))
+            return False
+        self.open_spec(spec)
+        if spec.kind != "demo" or text == "demo":
+            self.preferences.source = text
+        return True
+
+    def open_spec(self, spec: SourceSpec) -> None:
+        self.close_source()
+        self.hide_error()
+        self.latest = None
+        self.last_shown_seq = 0
+        self.open_visits = {}
+        self.video.clear(f"{spec.display_name}: connecting…")
+        self.setWindowTitle(f"livespecies: {spec.display_name}")
+        session = LiveSession(spec, self.pipeline, lambda: self.threshold, self.options.demo_clip, self.options.policy)
+        session.state_changed.connect(self.on_state)
+        session.result_ready.connect(self.on_result)
+        session.error.connect(self.show_error)
+        self.session = session
+        session.start()
+
+    def close_source(self) -> None:
+        if self.session is not None:
+            self.session.stop()
+            self.session = None
+
+    def on_state(self, state: SourceState) -> None:
+        if self.session is None or state.source != self.session.spec.display_name:
+            return  # a late message from a source already closed
+        text = f"{state.source}: {state.describe()}"
+        self.state_label.setText(text)
+        if state.status == "live":
+            self.video.show_message("")
+            self.hide_error()
+        elif state.status in ("failed", "ended"):
+            self.video.show_message(text)
+            if state.status == "failed":
+                self.show_error(f"{state.source}: {state.detail}")
+        else:
+            self.video.show_message(text)
+
+    # ---- frames and results -------------------------------------------------------------
+    def show_newest_frame(self) -> None:
+        """Called by the display timer: paint the newest frame if there is one we have not shown."""
+        if self.session is None:
+            return
+        frame = self.session.slot.peek()
+        if frame is None or frame.seq == self.last_shown_seq:
+            return
+        if self.last_shown_seq and frame.seq > self.last_shown_seq + 1:
+            self.skipped_by_display += frame.seq - self.last_shown_seq - 1
+        self.last_shown_seq = frame.seq
+        now = time.monotonic()
+        self.rates["source"].tick(frame.timestamp)
+        self.video.show_image(to_qimage(self.compose(frame, self.video.target_size(frame.width, frame.height), now)))
+        self.video.repaint()
+        self.shown_frames += 1
+        self.rates["shown"].tick(time.monotonic())
+        self.frame_shown.emit(frame)
+
+    def compose(self, frame: Frame, size: tuple[int, int], now: float) -> Pixels:
+        """The frame scaled to the view, then labelled: text stays readable however small the window."""
+        width, height = size
+        pixels = frame.pixels
+        if (width, height) != (frame.width, frame.height) and width > 0 and height > 0:
+            interpolation = cv2.INTER_AREA if width < frame.width * 0.5 else cv2.INTER_LINEAR
+            pixels = cast(Pixels, cv2.resize(pixels, (width, height), interpolation=interpolation))
+        shown = latest_result_for_display(self.latest, RESULT_MAX_AGE, now)
+        return draw_overlay(pixels, overlay_items(shown.result)) if shown else pixels
+
+    def on_result(self, live: LiveResult) -> None:
+        self.latest = live
+        now = time.monotonic()
+        self.rates["results"].tick(now)
+        self.latency.add(live.latency)
+        self.inference_time.add(live.inference_seconds)
+        self._update_sightings(live)
+
+    def _update_sightings(self, live: LiveResult) -> None:
+        sighted = [Sighted((p.taxon.rank, p.taxon.name), p.label, p.confidence) for p in live.result.predictions]
+        self.open_visits, events = update_visits(self.open_visits, sighted, live.frame.wall_time, GONE_AFTER)
+        for event in events:
+            snapshot = None
+            if event.kind == "started":
+                if self.auto_box.isChecked():
+                    files = self.save_snapshot_of(live, reason="sighting")
+                    snapshot = files.annotated if files else None
+                thumb = self._thumbnail(live, event.visit)
+                self.sightings.add_visit(event.visit, thumb, snapshot)
+            else:
+                self.sightings.update_visit(event.visit)
+            self._log(event, snapshot)
+        for visit in self.open_visits.values():
+            self.sightings.update_visit(visit)
+
+    def _thumbnail(self, live: LiveResult, visit: Visit) -> Pixels | None:
+        for prediction in live.result.predictions:
+            if (prediction.taxon.rank, prediction.taxon.name) == visit.key and prediction.box is not None:
+                x0, y0, x1, y1 = prediction.box.to_pixels(live.frame.width, live.frame.height)
+                side = max(x1 - x0, y1 - y0)
+                cx, cy = (x0 + x1) // 2, (y0 + y1) // 2
+                crop = live.frame.pixels[max(0, cy - side // 2) : cy + side // 2, max(0, cx - side // 2) : cx + side // 2]
+                return crop if crop.size else None
+        return live.frame.pixels
+
+    def _log(self, event: VisitEvent, snapshot: Path | None) -> None:
+        if self.session is None:
+            return
+        try:
+            SightingLog(self.snapshot_folder / "sightings.jsonl", self.session.spec.display_name).record(event, snapshot)
+        except OSError as exc:
+            self.show_error(f"Cannot write the sightings log in {self.snapshot_folder}: {exc.strerror or exc}.")
+
+    # ---- snapshots ----------------------------------------------------------------------
+    def take_snapshot(self) -> SnapshotFiles | None:
+        """The snapshot button and shortcut: the newest frame with the newest result drawn on it."""
+        if self.session is None or (frame := self.session.slot.peek()) is None:
+            self.show_error("No video yet: open a source before taking a snapshot.")
+            return None
+        live = self.latest
+        if live is None or live.frame.seq != frame.seq:
+            # The newest frame has no result of its own yet: draw the newest result on it, as the screen does.
+            result = live.result if live else Result(frame.width, frame.height, ())
+            live = LiveResult(frame, result, live.track_ids if live else (), time.monotonic(), time.monotonic(), self.threshold)
+        return self.save_snapshot_of(live, reason="manual")
+
+    def save_snapshot_of(self, live: LiveResult, reason: str) -> SnapshotFiles | None:
+        annotated = draw_overlay(live.frame.pixels, overlay_items(live.result))
+        model_ids = self.options.recognizer.model_ids if self.options.recognizer else {}
+        source = self.session.spec.display_name if self.session else ""
+        try:
+            files = save_snapshot(self.snapshot_folder, live.frame, annotated, live.result, source, model_ids, reason, live.threshold)
+        except SnapshotError as exc:
+            self.show_error(str(exc))
+            return None
+        self.last_snapshot = files
+        self.statusBar().showMessage(f"Saved {files.annotated}", 4000)
+        return files
+
+    # ---- messages and status ------------------------------------------------------------
+    def show_error(self, text: str) -> None:
+        self.banner.setText(text)
+        self.banner.show()
+
+    def hide_error(self) -> None:
+        self.banner.hide()
+
+    @property
+    def error_text(self) -> str:
+        return self.banner.text() if self.banner.isVisible() else ""
+
+    def update_stats(self) -> None:
+        now = time.monotonic()
+        latency = self.latency.median()
+        inference = self.inference_time.median()
+        parts = [
+            f"source {self.rates['source'].rate(now):.1f} fps",
+            f"shown {self.rates['shown'].rate(now):.1f} fps",
+            f"results {self.rates['results'].rate(now):.1f}/s",
+        ]
+        if inference is not None:
+            parts.append(f"inference {inference * 1000:.0f} ms")
+        if latency is not None:
+            parts.append(f"latency {latency * 1000:.0f} ms")
+        parts.append(f"dropped {self.skipped_by_display}")
+        self.stats_label.setText("  ".join(parts))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.preferences.save_layout(self.saveGeometry(), self.saveState())
+        self.preferences.sync()
+        self.display_timer.stop()
+        self.close_source()
+        super().closeEvent(event)
+

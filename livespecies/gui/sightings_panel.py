@@ -1,0 +1,70 @@
+"""The sightings list: time, thumbnail, species and best confidence; double-click opens the snapshot."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+from PySide6.QtCore import QSize, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QIcon, QPixmap
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+
+from livespecies.gui.video_view import to_qimage
+from livespecies.sightings.visits import TaxonKey, Visit
+
+THUMB = 72
+
+
+class SightingsPanel(QTableWidget):
+    open_requested = Signal(object)  # Path
+
+    def __init__(self) -> None:
+        super().__init__(0, 4)
+        self.setHorizontalHeaderLabels(["time", "", "species", "best"])
+        self.setIconSize(QSize(THUMB, THUMB))
+        self.verticalHeader().setVisible(False)
+        self.verticalHeader().setDefaultSectionSize(THUMB + 6)
+        self.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.cellDoubleClicked.connect(self._open_row)
+        self._rows: dict[tuple[TaxonKey, float], int] = {}
+        self.snapshots: dict[int, Path] = {}
+
+    def add_visit(self, visit: Visit, thumbnail: npt.NDArray[np.uint8] | None, snapshot: Path | None) -> int:
+        self.insertRow(0)
+        self._rows = {k: r + 1 for k, r in self._rows.items()}
+        self.snapshots = {r + 1: p for r, p in self.snapshots.items()}
+        self._rows[(visit.key, visit.started)] = 0
+        self.setItem(0, 0, QTableWidgetItem(datetime.fromtimestamp(visit.started).strftime("%H:%M:%S")))
+        picture = QTableWidgetItem()
+        if thumbnail is not None and thumbnail.size:
+            small = np.asarray(cv2.resize(thumbnail, (THUMB, THUMB), interpolation=cv2.INTER_AREA), dtype=np.uint8)
+            picture.setIcon(QIcon(QPixmap.fromImage(to_qimage(small))))
+        self.setItem(0, 1, picture)
+        species = QTableWidgetItem(visit.label)
+        self.setItem(0, 2, species)
+        self.setItem(0, 3, QTableWidgetItem(f"{visit.best_confidence:.0%}"))
+        if snapshot is not None:
+            self.snapshots[0] = snapshot
+            species.setToolTip(str(snapshot))
+        return 0
+
+    def update_visit(self, visit: Visit) -> None:
+        row = self._rows.get((visit.key, visit.started))
+        item = self.item(row, 3) if row is not None else None
+        if item is not None:
+            item.setText(f"{visit.best_confidence:.0%}")
+
+    def _open_row(self, row: int, _column: int) -> None:
+        path = self.snapshots.get(row)
+        if path is not None:
+            self.open_requested.emit(path)
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+    def row_label(self, row: int) -> str:
+        item = self.item(row, 2)
+        return item.text() if item else ""

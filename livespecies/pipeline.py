@@ -1,0 +1,100 @@
+"""The live loop shared by the desktop window and headless monitoring, with no Qt in it.
+
+    LatestFrame ─► LivePipeline.process(frame) ─► LiveResult ─► publish()
+                     recognise → track + smooth → decide
+
+``run_inference`` receives its collaborators and a stop event, so the GUI's
+worker thread, a headless monitor and the tests run exactly the same loop.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from livespecies.capture.latest import LatestFrame, SkipCounter
+from livespecies.inference.engine import Recognizer
+from livespecies.inference.smoothing import SmoothingSettings, Track, update_tracks
+from livespecies.types import Detection, Frame, Prediction, Result
+
+
+@dataclass(frozen=True)
+class LiveResult:
+    """What the models made of one frame, tied to that frame by its sequence number and capture time."""
+
+    frame: Frame
+    result: Result
+    track_ids: tuple[int, ...]
+    started: float
+    finished: float
+    threshold: float
+
+    @property
+    def latency(self) -> float:
+        """Capture to result, in seconds."""
+        return self.finished - self.frame.timestamp
+
+    @property
+    def inference_seconds(self) -> float:
+        return self.finished - self.started
+
+
+class LivePipeline:
+    def __init__(self, recognizer: Recognizer, smoothing: SmoothingSettings | None = None) -> None:
+        self.recognizer = recognizer
+        self.smoothing = smoothing or SmoothingSettings()
+        self.tracks: list[Track] = []
+        self._next_id = 1
+
+    def process(self, frame: Frame, threshold: float) -> LiveResult:
+        started = time.monotonic()
+        mode, observations = self.recognizer.observe(frame.pixels)
+        self.tracks, seen, self._next_id = update_tracks(
+            self.tracks, observations, frame.timestamp, self.recognizer.taxonomy, threshold, self.smoothing, self._next_id
+        )
+        predictions: list[tuple[Prediction, int]] = []
+        unidentified: list[Detection] = []
+        for track in seen:
+            if isinstance(track.shown, Prediction):
+                predictions.append((track.shown, track.track_id))
+            elif isinstance(track.shown, Detection) and track.shown.box is not None:
+                unidentified.append(track.shown)
+        predictions.sort(key=lambda pair: -pair[0].confidence)
+        result = Result(frame.width, frame.height, tuple(p for p, _ in predictions), tuple(unidentified), mode)
+        return LiveResult(frame, result, tuple(i for _, i in predictions), started, time.monotonic(), threshold)
+
+    def reset(self) -> None:
+        """Forget all tracks (a new source)."""
+        self.tracks = []
+
+
+def run_inference(
+    slot: LatestFrame,
+    pipeline: LivePipeline,
+    publish: Callable[[LiveResult], None],
+    stop: threading.Event,
+    threshold: Callable[[], float],
+    on_error: Callable[[str], None],
+    skips: SkipCounter | None = None,
+) -> None:
+    """Take the newest frame whenever the models are free; never work through a backlog."""
+    last_seq = 0
+    reported: set[str] = set()
+    while not stop.is_set():
+        frame = slot.wait_newer(last_seq, timeout=0.25)
+        if frame is None:
+            continue
+        last_seq = frame.seq
+        if skips is not None:
+            skips.saw(frame.seq)
+        try:
+            live = pipeline.process(frame, threshold())
+        except Exception as exc:
+            message = f"Recognition failed on frame {frame.seq}: {type(exc).__name__}: {exc}"
+            if message not in reported:  # once per distinct failure, not 30 times a second
+                reported.add(message)
+                on_error(message)
+            continue
+        publish(live)
