@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
         self.pipeline = LivePipeline(options.recognizer) if options.recognizer else None
         self.latest: LiveResult | None = None
         self.last_shown_seq = 0
+        self.result_pending = False
         self.shown_frames = 0
         self.skipped_by_display = 0
         self.open_visits: dict[tuple[str, str], Visit] = {}
@@ -263,7 +264,11 @@ class MainWindow(QMainWindow):
         if self.session is None:
             return
         frame = self.session.slot.peek()
-        if frame is None or frame.seq == self.last_shown_seq:
+        if frame is None or (frame.seq == self.last_shown_seq and not self.result_pending):
+            return
+        self.result_pending = False
+        if frame.seq == self.last_shown_seq:  # a new result on a slow source (a photo folder): relabel the same frame
+            self.video.show_image(to_qimage(self.compose(frame, self.video.target_size(frame.width, frame.height), time.monotonic())))
             return
         if self.last_shown_seq and frame.seq > self.last_shown_seq + 1:
             self.skipped_by_display += frame.seq - self.last_shown_seq - 1
@@ -288,6 +293,7 @@ class MainWindow(QMainWindow):
 
     def on_result(self, live: LiveResult) -> None:
         self.latest = live
+        self.result_pending = True
         now = time.monotonic()
         self.rates["results"].tick(now)
         self.latency.add(live.latency)

@@ -1,0 +1,193 @@
+"""The live window, driven as a user would: real models, real demo clip, real photos, real RTSP server (Qt offscreen)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from livespecies.gui.main_window import MainWindow
+from livespecies.overlay.draw import KNOWN, PLATE
+from tests.gui.conftest import MakeWindow, single_photo_folder
+from tests.servers.rtsp import RtspServer, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def qimage_array(window: MainWindow) -> np.ndarray:
+    image = window.video.grab().toImage().convertToFormat(window.video.grab().toImage().Format.Format_RGB888)
+    width, height = image.width(), image.height()
+    buffer = np.frombuffer(image.constBits(), np.uint8, count=image.sizeInBytes()).reshape(height, image.bytesPerLine())
+    return buffer[:, : width * 3].reshape(height, width, 3)[..., ::-1].copy()  # → BGR
+
+
+def count_colour(image: np.ndarray, colour: tuple[int, int, int]) -> int:
+    return int(np.all(np.abs(image.astype(int) - colour) <= 3, axis=2).sum())
+
+
+def wait_labelled(qtbot, window: MainWindow, timeout: int = 30000) -> None:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(lambda: window.latest is not None and len(window.latest.result.predictions) > 0, timeout=timeout)
+
+
+def test_demo_plays_with_live_labels_drawn_on_the_video(qtbot, make_window: MakeWindow) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    window.open_source("demo")
+    wait_labelled(qtbot, window)
+    shown = window.shown_frames
+    qtbot.wait(1500)
+    assert window.shown_frames - shown >= 10  # 12 fps clip: frames keep coming while recognition runs
+    qtbot.waitUntil(lambda: count_colour(qimage_array(window), KNOWN) > 100, timeout=5000)
+    assert count_colour(qimage_array(window), PLATE) > 200
+    window.update_stats()
+    stats = window.stats_label.text()
+    assert "source" in stats and "shown" in stats and "results" in stats and "latency" in stats and "dropped" in stats
+    assert window.state_label.text() == "demo clip: live"
+
+
+def test_threshold_slider_changes_what_is_claimed_and_drawn(qtbot, make_window: MakeWindow, photos: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    window.open_source(str(single_photo_folder(photos, tmp_path, "animals/explore_farm_animals-chicken.webp")))
+    window.threshold_slider.setValue(30)
+    qtbot.waitUntil(lambda: window.latest is not None and window.latest.threshold == 0.3 and len(window.latest.result.predictions) >= 3,
+                    timeout=30000)  # fmt: skip
+    loose_green = count_colour(qimage_array(window), KNOWN)
+    window.threshold_slider.setValue(96)
+    qtbot.waitUntil(lambda: window.latest is not None and window.latest.threshold == 0.96, timeout=30000)
+    qtbot.wait(600)
+    strict = window.latest
+    assert strict is not None and len(strict.result.predictions) < 3
+    assert all(p.confidence >= 0.96 for p in strict.result.predictions)
+    assert count_colour(qimage_array(window), KNOWN) < loose_green
+
+
+def test_snapshot_button_and_shortcut_write_readable_files(qtbot, make_window: MakeWindow, photos: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    window.open_source(str(single_photo_folder(photos, tmp_path, "animals/explore_world_animals-polar_bear.webp")))
+    wait_labelled(qtbot, window)
+    qtbot.mouseClick(window.snapshot_button, Qt.MouseButton.LeftButton)
+    first = window.last_snapshot
+    assert first is not None and first.annotated.is_file() and first.raw.is_file()
+    sidecar = json.loads(first.sidecar.read_text())
+    assert sidecar["predictions"][0]["label"] == "polar bear" and sidecar["reason"] == "manual"
+    assert sidecar["models"]["classifier"].startswith("livespecies/")
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_S)
+    assert window.last_snapshot is not None and window.last_snapshot.annotated != first.annotated
+
+
+def test_read_only_snapshot_folder_shows_a_message_and_video_goes_on(qtbot, make_window: MakeWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    subprocess.run(["mount", "--bind", "-o", "ro", str(folder), str(folder)], check=True)
+    try:
+        window = make_window()
+        window.set_snapshot_folder(folder)
+        window.open_source("demo")
+        qtbot.waitUntil(lambda: window.shown_frames > 3, timeout=15000)
+        assert window.take_snapshot() is None
+        assert "Cannot save a snapshot" in window.error_text and "Read-only file system" in window.error_text
+        shown = window.shown_frames
+        qtbot.waitUntil(lambda: window.shown_frames > shown + 5, timeout=5000)
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [("ftp://example.org/x", "unsupported scheme"), ("/nowhere/clip.mp4", "is not a camera number"), ("7", "No camera found at index 7")],
+)
+def test_bad_sources_show_a_message_and_the_window_keeps_running(qtbot, make_window: MakeWindow, source: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    window.open_source(source)
+    qtbot.waitUntil(lambda: message in window.error_text, timeout=10000)
+    window.open_source("demo")
+    qtbot.waitUntil(lambda: window.shown_frames > 3, timeout=15000)
+    assert window.error_text == ""
+
+
+def test_unreachable_stream_shows_reconnecting(qtbot, make_window: MakeWindow) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    window.open_source(f"rtsp://viewer:hunter2@127.0.0.1:{free_port()}/live")
+    qtbot.waitUntil(lambda: "reconnecting in" in window.state_label.text(), timeout=15000)
+    assert "hunter2" not in window.state_label.text() + window.windowTitle() + window.video.message
+
+
+def test_missing_model_shows_a_message_and_video_still_plays(qtbot, make_window: MakeWindow) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(recognizer_=None, model_error="Model file /x/model.onnx does not exist; check the path.")
+    assert "does not exist" in window.error_text and "without recognition" in window.error_text
+    window.open_source("demo")
+    qtbot.waitUntil(lambda: window.shown_frames > 5, timeout=15000)
+    assert window.latest is None
+
+
+def test_worker_start_stop_cycles_leave_no_threads(qtbot, make_window: MakeWindow) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    sessions = []
+    for _ in range(3):
+        window.open_source("demo")
+        sessions.append(window.session)
+        qtbot.waitUntil(lambda: window.latest is not None, timeout=20000)
+        window.latest = None
+    window.close_source()
+    for session in sessions:
+        assert session is not None and not session.capture.is_alive()
+        assert session.inference_thread is not None and session.inference_thread.isFinished()
+
+
+def test_settings_round_trip_without_passwords(qtbot, make_window: MakeWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    settings_file = tmp_path / "prefs.ini"
+    window = make_window(settings_file=settings_file)
+    window.threshold_slider.setValue(55)
+    window.set_snapshot_folder(tmp_path / "elsewhere")
+    window.auto_box.setChecked(True)
+    window.open_source(f"rtsp://viewer:hunter2@127.0.0.1:{free_port()}/live")
+    window.close()
+    text = settings_file.read_text()
+    assert "hunter2" not in text and "viewer:***@127.0.0.1" in text
+    again = make_window(settings_file=settings_file)
+    assert again.threshold == 0.55 and again.snapshot_folder == tmp_path / "elsewhere" and again.auto_box.isChecked()
+    assert again.preferences.source is not None and again.preferences.source.startswith("rtsp://viewer:***@")
+
+
+def test_auto_snapshot_once_per_visit_and_sightings_panel(qtbot, make_window: MakeWindow, photos: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    window.auto_box.setChecked(True)
+    window.open_source(str(single_photo_folder(photos, tmp_path, "animals/explore_world_animals-koala.webp")))
+    qtbot.waitUntil(lambda: window.sightings.rowCount() >= 1, timeout=30000)
+    qtbot.wait(2500)  # several more frames of the same koala: still one visit
+    assert window.sightings.rowCount() == 1 and window.sightings.row_label(0) == "koala"
+    sidecars = list(window.snapshot_folder.glob("*.json"))
+    assert len(sidecars) == 1 and json.loads(sidecars[0].read_text())["reason"] == "sighting"
+    log = [json.loads(line) for line in (window.snapshot_folder / "sightings.jsonl").read_text().splitlines()]
+    assert [entry["event"] for entry in log] == ["started"] and log[0]["snapshot"].endswith(".jpg")
+    with qtbot.waitSignal(window.sightings.open_requested, timeout=2000) as opened:
+        window.sightings.cellDoubleClicked.emit(0, 2)
+    assert Path(opened.args[0]).is_file()
+
+
+def test_rtsp_stream_in_the_window_survives_a_server_restart(qtbot, make_window: MakeWindow, rtsp_server: RtspServer) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    window.open_source(rtsp_server.url)
+    wait_labelled(qtbot, window, timeout=40000)
+    rtsp_server.kill()
+    qtbot.waitUntil(lambda: "reconnecting" in window.state_label.text(), timeout=15000)
+    rtsp_server.start()
+    qtbot.waitUntil(lambda: window.state_label.text().endswith(": live"), timeout=30000)
+    shown = window.shown_frames
+    qtbot.waitUntil(lambda: window.shown_frames > shown + 10, timeout=15000)
+
+
+def test_no_display_gives_one_sentence_naming_the_headless_command() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    done = subprocess.run([sys.executable, "-m", "livespecies"], env=env, capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "No display found" in lines[0] and "livespecies classify" in lines[0]
+    assert time.monotonic() > 0

@@ -1,0 +1,141 @@
+"""Sightings: the visit start/end rule from a table, snapshots on disk, and the log."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from livespecies.sightings.log import SightingLog
+from livespecies.sightings.snapshots import SnapshotError, save_snapshot, slug, snapshot_stem
+from livespecies.sightings.visits import Sighted, update_visits
+from livespecies.types import Box, Frame, Prediction, Result, Taxon
+
+FOX = Sighted(("species", "Vulpes vulpes"), "red fox", 0.8)
+FOX_BETTER = Sighted(("species", "Vulpes vulpes"), "red fox", 0.95)
+BADGER = Sighted(("unranked", "badger"), "badger", 0.7)
+
+
+@pytest.mark.parametrize(
+    ("frames", "expected"),
+    [
+        # (time, sighted) per frame → events as (time, kind, label)
+        ([(0, [FOX])], [(0, "started", "red fox")]),
+        # Staying an hour is one visit.
+        ([(t, [FOX]) for t in range(0, 3600, 5)], [(0, "started", "red fox")]),
+        # Gone for less than the gap, back again: still one visit.
+        ([(0, [FOX]), (5, []), (15, [FOX]), (20, [])], [(0, "started", "red fox")]),
+        # Gone for the gap: the visit ends; coming back later is a new visit.
+        ([(0, [FOX]), (31, []), (40, [FOX])], [(0, "started", "red fox"), (31, "ended", "red fox"), (40, "started", "red fox")]),
+        # A second species arriving is its own visit.
+        ([(0, [FOX]), (2, [FOX, BADGER])], [(0, "started", "red fox"), (2, "started", "badger")]),
+    ],
+)
+def test_visit_rule(frames, expected) -> None:  # type: ignore[no-untyped-def]
+    visits: dict = {}
+    events = []
+    for now, sighted in frames:
+        visits, new = update_visits(visits, sighted, float(now), gone_after=30.0)
+        events += [(now, e.kind, e.visit.label) for e in new]
+    assert events == expected
+
+
+def test_visit_keeps_best_confidence_and_counts_frames() -> None:
+    visits, _ = update_visits({}, [FOX], 0.0, 30.0)
+    visits, _ = update_visits(visits, [FOX_BETTER, FOX], 1.0, 30.0)
+    visit = visits[FOX.key]
+    assert visit.best_confidence == 0.95 and visit.frames == 2 and visit.last_seen == 1.0
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [("polar bear", "polar-bear"), ("../../etc/passwd", "etc-passwd"), ("Ursus (genus)", "ursus-genus"), ("Élan", "elan"),
+     ("", "animal"), ("鳥", "animal"), ("a/b\\c:d*e?f", "a-b-c-d-e-f")],
+)  # fmt: skip
+def test_safe_file_names_whatever_the_label(label: str, expected: str) -> None:
+    assert slug(label) == expected
+    assert "/" not in snapshot_stem(0.0, [label])
+
+
+def bear_result(w: int, h: int) -> Result:
+    taxon = Taxon("species", "Ursus maritimus", "polar bear")
+    prediction = Prediction(taxon, 0.93, (taxon, Taxon("genus", "Ursus"), Taxon("kingdom", "Animalia", "animal")), Box(0.2, 0.3, 0.4, 0.4), 0.6)
+    return Result(w, h, (prediction,))
+
+
+def make_frame(photos: Path) -> Frame:
+    pixels = cv2.imread(str(photos / "animals/explore_world_animals-polar_bear.webp"))
+    return Frame(42, time.monotonic(), time.time(), pixels)
+
+
+def test_snapshot_writes_three_readable_files(photos: Path, tmp_path: Path) -> None:
+    frame = make_frame(photos)
+    annotated = frame.pixels.copy()
+    annotated[:10] = 255
+    files = save_snapshot(tmp_path / "snaps", frame, annotated, bear_result(frame.width, frame.height),
+                          "rtsp://ranger:***@cam/live", {"classifier": "c@1", "detector": "d@1"}, "manual", 0.7)  # fmt: skip
+    assert files.annotated.name.endswith("_polar-bear.jpg") and files.raw.name.endswith(".raw.jpg")
+    assert cv2.imread(str(files.annotated)).shape == frame.pixels.shape
+    assert np.abs(cv2.imread(str(files.raw)).astype(int) - frame.pixels.astype(int)).mean() < 4
+    sidecar = json.loads(files.sidecar.read_text())
+    assert sidecar["schema"] == "livespecies.snapshot/1" and sidecar["frame_seq"] == 42
+    assert sidecar["predictions"][0]["scientific_name"] == "Ursus maritimus" and sidecar["models"]["detector"] == "d@1"
+    assert sidecar["source"] == "rtsp://ranger:***@cam/live" and sidecar["files"]["raw"] == files.raw.name
+    again = save_snapshot(tmp_path / "snaps", frame, annotated, bear_result(frame.width, frame.height), "x", {}, "manual", 0.7)
+    assert again.annotated != files.annotated  # same millisecond: a new name, nothing overwritten
+    assert not list((tmp_path / "snaps").glob("*.tmp"))
+
+
+def test_read_only_folder_is_a_sentence_and_loses_nothing(photos: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    (folder / "earlier.jpg").write_bytes(b"kept")
+    folder.chmod(0o500)
+    try:
+        frame = make_frame(photos)
+        with pytest.raises(SnapshotError, match=f"Cannot save a snapshot in {folder}"):
+            if Path("/proc/self").exists() and subprocess.run(["id", "-u"], capture_output=True, text=True).stdout.strip() == "0":
+                # root ignores permission bits: make the folder unwritable the way a read-only mount is
+                folder.chmod(0o700)
+                subprocess.run(["mount", "--bind", "-o", "ro", str(folder), str(folder)], check=True)
+            save_snapshot(folder, frame, frame.pixels, bear_result(frame.width, frame.height), "x", {}, "manual", 0.7)
+    finally:
+        subprocess.run(["umount", str(folder)], capture_output=True)
+        folder.chmod(0o700)
+    assert sorted(p.name for p in folder.iterdir()) == ["earlier.jpg"]
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A real 256 kB filesystem (tmpfs), so 'disk full' is the kernel's ENOSPC, not a mock."""
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)], check=True)
+    yield mount
+    subprocess.run(["umount", str(mount)], check=True)
+
+
+def test_full_disk_is_a_sentence_and_leaves_no_partial_snapshot(photos: Path, tiny_disk: Path) -> None:
+    frame = make_frame(photos)
+    big = cv2.resize(frame.pixels, (3000, 2250))  # ~1 MB as JPEG: cannot fit in 256 kB
+    frame = Frame(1, 0.0, time.time(), big)
+    (tiny_disk / "earlier.json").write_text("{}")
+    with pytest.raises(SnapshotError, match="No space left on device"):
+        save_snapshot(tiny_disk, frame, big, bear_result(3000, 2250), "x", {}, "manual", 0.7)
+    assert sorted(p.name for p in tiny_disk.iterdir()) == ["earlier.json"]
+
+
+def test_sightings_log_appends_lines(tmp_path: Path) -> None:
+    log = SightingLog(tmp_path / "sightings.jsonl", "demo clip")
+    visits, events = update_visits({}, [FOX], 1_700_000_000.0, 30.0)
+    log.record(events[0], tmp_path / "a.jpg")
+    visits, events = update_visits(visits, [], 1_700_000_040.0, 30.0)
+    log.record(events[0])
+    lines = [json.loads(line) for line in (tmp_path / "sightings.jsonl").read_text().splitlines()]
+    assert [line["event"] for line in lines] == ["started", "ended"]
+    assert lines[0]["label"] == "red fox" and lines[0]["snapshot"].endswith("a.jpg") and lines[1]["source"] == "demo clip"
