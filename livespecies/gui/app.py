@@ -8,6 +8,10 @@ from pathlib import Path
 
 from livespecies.gui.display import display_problem
 
+# The live view runs the detector at 416 px: measured on this 2-core machine it doubles the result rate
+# (3.5 → 7 per second on 1080p30) for slightly less small-animal recall; `classify` keeps 640.
+LIVE_DETECTOR_SIZE = 416
+
 
 def default_snapshot_folder() -> Path:
     pictures = Path.home() / "Pictures"
@@ -21,6 +25,7 @@ def run_gui(
     threshold: float,
     snapshot_folder: Path | None = None,
     settings_file: Path | None = None,
+    detector_size: int | None = LIVE_DETECTOR_SIZE,
 ) -> int:
     """Open the window; returns the process exit status."""
     problem = display_problem(os.environ)
@@ -42,8 +47,9 @@ def run_gui(
     app.setOrganizationName("livespecies")
     recognizer, model_error = None, None
     try:
-        settings = EngineSettings(threshold=threshold)
-        recognizer = Recognizer.from_files(classifier, detector, settings)
+        settings = EngineSettings(threshold=threshold, detector_size=detector_size)
+        # All cores: the inference thread runs at a lower priority, so the video keeps its pace (see bench_live.py).
+        recognizer = Recognizer.from_files(classifier, detector, settings, threads=os.cpu_count() or 1)
     except ModelError as exc:
         model_error = str(exc)
     cameras = tuple(find_cameras())

@@ -1,0 +1,59 @@
+"""Open the real window on the demo clip under a real X server (Xvfb), wait for a labelled animal,
+and save a screenshot of the whole screen. Run by tests/gui/test_xvfb.py:
+
+    QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1280x800x24" python tests/gui/xvfb_screenshot.py OUT.png SETTINGS.ini
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from livespecies.gui.main_window import MainWindow, WindowOptions
+from livespecies.inference.defaults import default_classifier, default_detector, demo_clip
+from livespecies.inference.engine import EngineSettings, Recognizer
+
+
+def main() -> int:
+    out, settings_file = Path(sys.argv[1]), Path(sys.argv[2])
+    app = QApplication(sys.argv[:1])
+    recognizer = Recognizer.from_files(default_classifier(), default_detector(), EngineSettings())
+    options = WindowOptions(recognizer, None, demo_clip(), (), settings_file.parent / "snapshots", 0.7)
+    window = MainWindow(options, QSettings(str(settings_file), QSettings.Format.IniFormat))
+    window.move(0, 0)
+    window.resize(1280, 800)
+    window.show()
+    window.open_source("demo")
+    started = time.monotonic()
+    status = {"code": 1}
+
+    def poll() -> None:
+        labelled = window.latest is not None and any(p.label == "polar bear" for p in window.latest.result.predictions)
+        if labelled and window.shown_frames > 15 and window.sightings.rowCount() >= 1:
+            timer.stop()
+            QTimer.singleShot(400, grab)  # let the labelled frame reach the screen
+        elif time.monotonic() - started > 60:
+            print("no labelled animal within 60 s", file=sys.stderr)
+            app.quit()
+
+    def grab() -> None:
+        screen = app.primaryScreen()
+        picture = screen.grabWindow(0)  # the X server's root window: what a person would see
+        status["code"] = 0 if picture.save(str(out)) else 1
+        print(f"screen {screen.name()} {picture.width()}x{picture.height()} platform {app.platformName()}")
+        window.close()
+        app.quit()
+
+    timer = QTimer()
+    timer.timeout.connect(poll)
+    timer.start(100)
+    app.exec()
+    return status["code"]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
