@@ -37,11 +37,11 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from livespecies.capture.source_spec import SourceSpec  # noqa: E402
 from livespecies.capture.sources import VideoCaptureSource  # noqa: E402
-from livespecies.gui.app import LIVE_DETECTOR_SIZE  # noqa: E402
+from livespecies.gui.app import LIVE_DETECTOR_SIZE, load_live_recognizer  # noqa: E402
 from livespecies.gui.live_session import LiveSession  # noqa: E402
 from livespecies.gui.main_window import MainWindow, WindowOptions  # noqa: E402
 from livespecies.inference.defaults import default_classifier, default_detector  # noqa: E402
-from livespecies.inference.engine import EngineSettings, Recognizer  # noqa: E402
+from livespecies.inference.engine import EngineSettings  # noqa: E402
 from livespecies.types import Frame  # noqa: E402
 
 
@@ -76,7 +76,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="measured duration after a 10 s warm-up")
     parser.add_argument("--detector-size", type=int, default=LIVE_DETECTOR_SIZE, help=f"default {LIVE_DETECTOR_SIZE}, as the window")
-    parser.add_argument("--threads", type=int, default=os.cpu_count(), help="onnxruntime threads (default: all cores, as the window)")
     parser.add_argument("--no-detector", action="store_true", help="whole-frame mode")
     args = parser.parse_args()
 
@@ -86,8 +85,7 @@ def main() -> int:
         clip = Path(tmp) / "1080p30.mp4"
         make_clip(clip)
         settings = EngineSettings(detector_size=args.detector_size, use_detector=not args.no_detector)
-        recognizer = Recognizer.from_files(default_classifier(), None if args.no_detector else default_detector(), settings,
-                                           threads=args.threads)  # fmt: skip
+        recognizer = load_live_recognizer(default_classifier(), None if args.no_detector else default_detector(), settings)
         options = WindowOptions(recognizer, None, None, (), Path(tmp) / "snaps", 0.7)
         window = MainWindow(options, QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat))
         window.resize(1280, 760)

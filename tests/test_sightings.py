@@ -139,3 +139,31 @@ def test_sightings_log_appends_lines(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in (tmp_path / "sightings.jsonl").read_text().splitlines()]
     assert [line["event"] for line in lines] == ["started", "ended"]
     assert lines[0]["label"] == "red fox" and lines[0]["snapshot"].endswith("a.jpg") and lines[1]["source"] == "demo clip"
+
+
+def test_recorder_runs_jobs_in_order_and_reports_errors_as_sentences(tmp_path: Path) -> None:
+    from livespecies.sightings.recorder import Recorder
+    from livespecies.sightings.snapshots import SnapshotError
+
+    errors: list[str] = []
+    done: list[int] = []
+    recorder = Recorder(errors.append)
+    order: list[int] = []
+
+    def slow(n: int) -> int:
+        time.sleep(0.02 * (3 - n))
+        order.append(n)
+        return n
+
+    for n in range(3):
+        recorder.submit(lambda n=n: slow(n), done.append)
+
+    def refused() -> None:
+        raise SnapshotError("Cannot save a snapshot in /ro: Read-only file system.")
+
+    recorder.submit(refused)
+    recorder.submit(lambda: (tmp_path / "missing" / "x").read_text())
+    recorder.close()
+    assert order == [0, 1, 2] and done == [0, 1, 2]
+    assert errors[0] == "Cannot save a snapshot in /ro: Read-only file system."
+    assert errors[1].startswith("Cannot write ") and "No such file or directory" in errors[1]

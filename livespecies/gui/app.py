@@ -4,13 +4,37 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from pathlib import Path
 
 from livespecies.gui.display import display_problem
+from livespecies.inference.engine import EngineSettings, Recognizer
+from livespecies.priority import lower_thread_priority
 
 # The live view runs the detector at 416 px: measured on this 2-core machine it doubles the result rate
 # (3.5 → 7 per second on 1080p30) for slightly less small-animal recall; `classify` keeps 640.
 LIVE_DETECTOR_SIZE = 416
+
+
+def load_live_recognizer(classifier: Path, detector: Path | None, settings: EngineSettings) -> Recognizer:
+    """Load the models from a low-priority thread, so the onnxruntime pool threads it spawns inherit the low
+    priority (Linux threads inherit their creator's nice value) and never outrank the window's thread."""
+    loaded: list[Recognizer] = []
+    failed: list[BaseException] = []
+
+    def load() -> None:
+        lower_thread_priority()
+        try:
+            loaded.append(Recognizer.from_files(classifier, detector, settings, threads=os.cpu_count() or 1))
+        except BaseException as exc:  # handed back to the caller's thread below
+            failed.append(exc)
+
+    thread = threading.Thread(target=load, name="load-models")
+    thread.start()
+    thread.join()
+    if failed:
+        raise failed[0]
+    return loaded[0]
 
 
 def default_snapshot_folder() -> Path:
@@ -40,16 +64,14 @@ def run_gui(
     from livespecies.errors import ModelError
     from livespecies.gui.main_window import MainWindow, WindowOptions
     from livespecies.inference.defaults import demo_clip
-    from livespecies.inference.engine import EngineSettings, Recognizer
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("livespecies")
     app.setOrganizationName("livespecies")
     recognizer, model_error = None, None
     try:
-        settings = EngineSettings(threshold=threshold, detector_size=detector_size)
-        # All cores: the inference thread runs at a lower priority, so the video keeps its pace (see bench_live.py).
-        recognizer = Recognizer.from_files(classifier, detector, settings, threads=os.cpu_count() or 1)
+        # All cores, at a lower priority than the window, so the video keeps its pace (see bench_live.py).
+        recognizer = load_live_recognizer(classifier, detector, EngineSettings(threshold=threshold, detector_size=detector_size))
     except ModelError as exc:
         model_error = str(exc)
     cameras = tuple(find_cameras())

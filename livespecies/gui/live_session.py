@@ -10,8 +10,6 @@ blocking and receives results and state changes as queued signals.
 
 from __future__ import annotations
 
-import os
-import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -23,19 +21,7 @@ from livespecies.capture.reader import CaptureThread, ReconnectPolicy, SourceSta
 from livespecies.capture.source_spec import SourceSpec
 from livespecies.capture.sources import FrameSource, open_source
 from livespecies.pipeline import LivePipeline, LiveResult, run_inference
-
-
-def lower_thread_priority(niceness: int = 10) -> None:
-    """Let the GUI thread win the cores when inference saturates them: video must not stutter for a label.
-
-    Linux schedules threads individually and honours a per-thread nice value (Qt's
-    QThread priorities are ignored under the default SCHED_OTHER policy).
-    """
-    if hasattr(os, "setpriority") and sys.platform.startswith("linux"):
-        try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
-        except OSError:
-            pass  # not permitted in some sandboxes: run at normal priority
+from livespecies.priority import lower_thread_priority
 
 
 class InferenceWorker(QObject):

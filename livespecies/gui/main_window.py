@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import cast
 
@@ -41,7 +42,8 @@ from livespecies.overlay.draw import Pixels, draw_overlay, overlay_items
 from livespecies.pipeline import LivePipeline, LiveResult
 from livespecies.rates import RateMeter, RecentValues
 from livespecies.sightings.log import SightingLog
-from livespecies.sightings.snapshots import SnapshotError, SnapshotFiles, save_snapshot
+from livespecies.sightings.recorder import Recorder
+from livespecies.sightings.snapshots import SnapshotFiles, save_snapshot
 from livespecies.sightings.visits import Sighted, Visit, VisitEvent, update_visits
 from livespecies.types import Frame, Result
 
@@ -63,6 +65,9 @@ class WindowOptions:
 
 class MainWindow(QMainWindow):
     frame_shown = Signal(object)  # Frame, after it was painted (for tests and benchmarks)
+    snapshot_saved = Signal(object)  # SnapshotFiles, from the recorder thread
+    sighting_saved = Signal(object, object)  # Visit, SnapshotFiles: an auto snapshot, from the recorder thread
+    recording_failed = Signal(str)
 
     def __init__(self, options: WindowOptions, settings: QSettings) -> None:
         super().__init__()
@@ -81,6 +86,10 @@ class MainWindow(QMainWindow):
         self.latency = RecentValues()
         self.inference_time = RecentValues()
         self.last_snapshot: SnapshotFiles | None = None
+        self.recorder = Recorder(self.recording_failed.emit)
+        self.snapshot_saved.connect(self._on_snapshot_saved)
+        self.sighting_saved.connect(self._on_sighting_saved)
+        self.recording_failed.connect(self.show_error)
 
         self.video = VideoView()
         self.banner = QLabel()
@@ -303,17 +312,18 @@ class MainWindow(QMainWindow):
     def _update_sightings(self, live: LiveResult) -> None:
         sighted = [Sighted((p.taxon.rank, p.taxon.name), p.label, p.confidence) for p in live.result.predictions]
         self.open_visits, events = update_visits(self.open_visits, sighted, live.frame.wall_time, GONE_AFTER)
+        if self.session is None:
+            return
+        log = SightingLog(self.snapshot_folder / "sightings.jsonl", self.session.spec.display_name)
         for event in events:
-            snapshot = None
             if event.kind == "started":
+                self.sightings.add_visit(event.visit, self._thumbnail(live, event.visit), None)
                 if self.auto_box.isChecked():
-                    files = self.save_snapshot_of(live, reason="sighting")
-                    snapshot = files.annotated if files else None
-                thumb = self._thumbnail(live, event.visit)
-                self.sightings.add_visit(event.visit, thumb, snapshot)
+                    self._save(live, "sighting", then_log=(log, event))
+                    continue
             else:
                 self.sightings.update_visit(event.visit)
-            self._log(event, snapshot)
+            self.recorder.submit(partial(log.record, event))
         for visit in self.open_visits.values():
             self.sightings.update_visit(visit)
 
@@ -327,39 +337,50 @@ class MainWindow(QMainWindow):
                 return crop if crop.size else None
         return live.frame.pixels
 
-    def _log(self, event: VisitEvent, snapshot: Path | None) -> None:
-        if self.session is None:
-            return
-        try:
-            SightingLog(self.snapshot_folder / "sightings.jsonl", self.session.spec.display_name).record(event, snapshot)
-        except OSError as exc:
-            self.show_error(f"Cannot write the sightings log in {self.snapshot_folder}: {exc.strerror or exc}.")
-
     # ---- snapshots ----------------------------------------------------------------------
-    def take_snapshot(self) -> SnapshotFiles | None:
-        """The snapshot button and shortcut: the newest frame with the newest result drawn on it."""
+    def take_snapshot(self) -> bool:
+        """The snapshot button and shortcut: the newest frame with the newest result drawn on it.
+
+        The files are written on the recorder's thread; ``snapshot_saved`` or the error banner reports the outcome.
+        """
         if self.session is None or (frame := self.session.slot.peek()) is None:
             self.show_error("No video yet: open a source before taking a snapshot.")
-            return None
+            return False
         live = self.latest
         if live is None or live.frame.seq != frame.seq:
             # The newest frame has no result of its own yet: draw the newest result on it, as the screen does.
             result = live.result if live else Result(frame.width, frame.height, ())
             live = LiveResult(frame, result, live.track_ids if live else (), time.monotonic(), time.monotonic(), self.threshold)
-        return self.save_snapshot_of(live, reason="manual")
+        self._save(live, "manual")
+        return True
 
-    def save_snapshot_of(self, live: LiveResult, reason: str) -> SnapshotFiles | None:
-        annotated = draw_overlay(live.frame.pixels, overlay_items(live.result))
+    def _save(self, live: LiveResult, reason: str, then_log: tuple[SightingLog, VisitEvent] | None = None) -> None:
+        """Queue a snapshot (and, for a new sighting, its log line) on the recorder thread."""
+        folder = self.snapshot_folder
         model_ids = self.options.recognizer.model_ids if self.options.recognizer else {}
         source = self.session.spec.display_name if self.session else ""
-        try:
-            files = save_snapshot(self.snapshot_folder, live.frame, annotated, live.result, source, model_ids, reason, live.threshold)
-        except SnapshotError as exc:
-            self.show_error(str(exc))
-            return None
+
+        def job() -> SnapshotFiles:
+            annotated = draw_overlay(live.frame.pixels, overlay_items(live.result))
+            files = save_snapshot(folder, live.frame, annotated, live.result, source, model_ids, reason, live.threshold)
+            if then_log is not None:
+                log, event = then_log
+                log.record(event, files.annotated)
+            return files
+
+        if then_log is None:
+            self.recorder.submit(job, self.snapshot_saved.emit)
+        else:
+            visit = then_log[1].visit
+            self.recorder.submit(job, lambda files: self.sighting_saved.emit(visit, files))
+
+    def _on_snapshot_saved(self, files: SnapshotFiles) -> None:
         self.last_snapshot = files
         self.statusBar().showMessage(f"Saved {files.annotated}", 4000)
-        return files
+
+    def _on_sighting_saved(self, visit: Visit, files: SnapshotFiles) -> None:
+        self.sightings.attach_snapshot(visit, files)
+        self._on_snapshot_saved(files)
 
     # ---- messages and status ------------------------------------------------------------
     def show_error(self, text: str) -> None:
@@ -385,7 +406,7 @@ class MainWindow(QMainWindow):
         if inference is not None:
             parts.append(f"inference {inference * 1000:.0f} ms")
         if latency is not None:
-            parts.append(f"latency {latency * 1000:.0f} ms")
+            parts.append(f"result latency {latency * 1000:.0f} ms")
         parts.append(f"dropped {self.skipped_by_display}")
         self.stats_label.setText("  ".join(parts))
 
@@ -394,5 +415,6 @@ class MainWindow(QMainWindow):
         self.preferences.sync()
         self.display_timer.stop()
         self.close_source()
+        self.recorder.close()  # every snapshot asked for is written before the window goes
         super().closeEvent(event)
 

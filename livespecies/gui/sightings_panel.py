@@ -13,6 +13,7 @@ from PySide6.QtGui import QDesktopServices, QIcon, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 from livespecies.gui.video_view import to_qimage
+from livespecies.sightings.snapshots import SnapshotFiles
 from livespecies.sightings.visits import TaxonKey, Visit
 
 THUMB = 72
@@ -58,6 +59,16 @@ class SightingsPanel(QTableWidget):
             self.snapshots[0] = snapshot
             species.setToolTip(str(snapshot))
         return 0
+
+    def attach_snapshot(self, visit: Visit, files: SnapshotFiles) -> None:
+        """A sighting's auto snapshot is written after its row appears: link it to that row."""
+        row = self._rows.get((visit.key, visit.started))
+        if row is None:
+            return
+        self.snapshots[row] = files.annotated
+        item = self.item(row, 2)
+        if item is not None:
+            item.setToolTip(str(files.annotated))
 
     def update_visit(self, visit: Visit) -> None:
         row = self._rows.get((visit.key, visit.started))
