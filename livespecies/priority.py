@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 
 def lower_thread_priority(niceness: int = 10) -> None:
@@ -18,3 +20,30 @@ def lower_thread_priority(niceness: int = 10) -> None:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
         except OSError:
             pass  # not permitted in some sandboxes: run at normal priority
+
+
+T = TypeVar("T")
+
+
+def in_low_priority_thread(work: Callable[[], T]) -> T:
+    """Run ``work`` in a fresh low-priority thread and return its result (or raise its exception) here.
+
+    Loading models this way makes onnxruntime's pool threads inherit the low priority: Linux threads
+    take their creator's nice value.
+    """
+    results: list[T] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        lower_thread_priority()
+        try:
+            results.append(work())
+        except BaseException as exc:  # handed back to the caller's thread below
+            errors.append(exc)
+
+    thread = threading.Thread(target=run, name="low-priority")
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+    return results[0]

@@ -5,17 +5,21 @@ from __future__ import annotations
 import sys
 
 COMMANDS = {
-    "build-default-models": "training.build_default_models",
-    "evaluate-default": "training.evaluate_default",
+    "train": ("training.commands", "train_main"),
+    "evaluate": ("training.commands", "evaluate_main"),
+    "export": ("training.export_user", "main"),
+    "build-default-models": ("training.build_default_models", "main"),
+    "evaluate-default": ("training.evaluate_default", "main"),
 }
 
 
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in COMMANDS:
-        print("usage: python -m training {" + ",".join(COMMANDS) + "} [options]", file=sys.stderr)
+        print("usage: python -m training {" + ",".join(COMMANDS) + "} [options]   (each command has --help)", file=sys.stderr)
         return 2
-    module = __import__(COMMANDS[argv[0]], fromlist=["main"])
-    return int(module.main(argv[1:]))
+    module_name, function = COMMANDS[argv[0]]
+    module = __import__(module_name, fromlist=[function])
+    return int(getattr(module, function)(argv[1:]))
 
 
 if __name__ == "__main__":

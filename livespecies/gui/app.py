@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 from pathlib import Path
 
 from livespecies.gui.display import display_problem
 from livespecies.inference.engine import EngineSettings, Recognizer
-from livespecies.priority import lower_thread_priority
+from livespecies.priority import in_low_priority_thread
 
 # The live view runs the detector at 416 px: measured on this 2-core machine it doubles the result rate
 # (3.5 → 7 per second on 1080p30) for slightly less small-animal recall; `classify` keeps 640.
@@ -17,24 +16,8 @@ LIVE_DETECTOR_SIZE = 416
 
 
 def load_live_recognizer(classifier: Path, detector: Path | None, settings: EngineSettings) -> Recognizer:
-    """Load the models from a low-priority thread, so the onnxruntime pool threads it spawns inherit the low
-    priority (Linux threads inherit their creator's nice value) and never outrank the window's thread."""
-    loaded: list[Recognizer] = []
-    failed: list[BaseException] = []
-
-    def load() -> None:
-        lower_thread_priority()
-        try:
-            loaded.append(Recognizer.from_files(classifier, detector, settings, threads=os.cpu_count() or 1))
-        except BaseException as exc:  # handed back to the caller's thread below
-            failed.append(exc)
-
-    thread = threading.Thread(target=load, name="load-models")
-    thread.start()
-    thread.join()
-    if failed:
-        raise failed[0]
-    return loaded[0]
+    """The models on all cores, their threads below the window's priority (see ``in_low_priority_thread``)."""
+    return in_low_priority_thread(lambda: Recognizer.from_files(classifier, detector, settings, threads=os.cpu_count() or 1))
 
 
 def default_snapshot_folder() -> Path:

@@ -7,8 +7,9 @@ reaches into the capture or inference loops and never waits on them.
 
 from __future__ import annotations
 
+import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import cast
@@ -33,13 +34,17 @@ from PySide6.QtWidgets import (
 
 from livespecies.capture.reader import ReconnectPolicy, SourceState
 from livespecies.capture.source_spec import SourceError, SourceSpec, parse_source
+from livespecies.errors import UserError
 from livespecies.gui.live_session import LiveSession, latest_result_for_display
 from livespecies.gui.settings_store import UiPreferences
 from livespecies.gui.sightings_panel import SightingsPanel
 from livespecies.gui.video_view import VideoView, to_qimage
-from livespecies.inference.engine import Recognizer
+from livespecies.inference.classifier import SpeciesClassifier
+from livespecies.inference.engine import EngineSettings, Recognizer
+from livespecies.inference.model_file import load_model
 from livespecies.overlay.draw import Pixels, draw_overlay, overlay_items
 from livespecies.pipeline import LivePipeline, LiveResult
+from livespecies.priority import in_low_priority_thread
 from livespecies.rates import RateMeter, RecentValues
 from livespecies.sightings.log import SightingLog
 from livespecies.sightings.recorder import Recorder
@@ -172,6 +177,10 @@ class MainWindow(QMainWindow):
         self.auto_box.setChecked(self.preferences.auto_snapshot)
         self.auto_box.toggled.connect(lambda on: setattr(self.preferences, "auto_snapshot", on))
         bar.addWidget(self.auto_box)
+        self.model_button = QPushButton("Model…")
+        self.model_button.setToolTip("Use another classifier (an ONNX file exported by `python -m training export`)")
+        self.model_button.clicked.connect(self._choose_model)
+        bar.addWidget(self.model_button)
         self.folder_button = QPushButton()
         self.folder_button.clicked.connect(self._choose_folder)
         bar.addWidget(self.folder_button)
@@ -201,6 +210,30 @@ class MainWindow(QMainWindow):
         folder = QFileDialog.getExistingDirectory(self, "Snapshot folder", str(self.snapshot_folder))
         if folder:
             self.set_snapshot_folder(Path(folder))
+
+    def _choose_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Classifier model", "", "ONNX models (*.onnx);;All files (*)")
+        if path:
+            self.use_classifier(Path(path))
+
+    def use_classifier(self, path: Path) -> bool:
+        """Swap the classifier (the shipped detector stays); a bad file is a message and nothing changes."""
+        current = self.options.recognizer
+        try:
+            model = in_low_priority_thread(lambda: load_model(path, threads=os.cpu_count() or 1, expect_kind="classifier"))
+            classifier = SpeciesClassifier(model)
+        except UserError as exc:
+            self.show_error(str(exc))
+            return False
+        settings = current.settings if current else EngineSettings()
+        recognizer = Recognizer(classifier, current.detector if current else None, settings)
+        self.options = replace(self.options, recognizer=recognizer, model_error=None)
+        self.pipeline = LivePipeline(recognizer)
+        self.model_button.setToolTip(f"Classifier: {model.contract.title} ({path})")
+        if self.session is not None:
+            self.open_spec(self.session.spec)  # restart recognition on the same source with the new model
+        self.statusBar().showMessage(f"Using {model.model_id} ({len(model.contract.labels)} classes)", 6000)
+        return True
 
     def _source_chosen(self, index: int) -> None:
         data = self.source_box.itemData(index)

@@ -139,6 +139,15 @@ def _taxon_to_dict(taxon: Taxon) -> dict[str, Any]:
     return out
 
 
+def label_to_dict(label: LabelSpec) -> dict[str, Any]:
+    return {
+        "key": label.key,
+        "common_name": label.common_name,
+        "organism": label.organism,
+        "lineage": [_taxon_to_dict(t) for t in label.lineage],
+    }
+
+
 def _contract_to_dict(c: ModelContract) -> dict[str, Any]:
     i, o, p = c.input, c.output, c.provenance
     return {
@@ -154,15 +163,7 @@ def _contract_to_dict(c: ModelContract) -> dict[str, Any]:
             "size_multiple": i.size_multiple,
         },
         "output": {"name": o.name, "scores": o.scores, "temperature": o.temperature, "nms_iou": o.nms_iou},
-        "labels": [
-            {
-                "key": lab.key,
-                "common_name": lab.common_name,
-                "organism": lab.organism,
-                "lineage": [_taxon_to_dict(t) for t in lab.lineage],
-            }
-            for lab in c.labels
-        ],
+        "labels": [label_to_dict(lab) for lab in c.labels],
         "provenance": {
             "weights_package": p.weights_package, "weights_version": p.weights_version,
             "weights_file": p.weights_file, "weights_sha256": p.weights_sha256,
@@ -243,7 +244,7 @@ def _taxon_from_dict(data: Any, path: str, source: str) -> Taxon:
     return taxon
 
 
-def _label_from_dict(data: Any, path: str, source: str) -> LabelSpec:
+def label_from_dict(data: Any, path: str, source: str) -> LabelSpec:
     r = _Reader(data, path, source)
     lineage_data = r.get("lineage", list)
     lineage = tuple(_taxon_from_dict(t, f"{path}.lineage[{k}]", source) for k, t in enumerate(lineage_data))
@@ -307,7 +308,7 @@ def _contract_from_dict(data: Any, source: str) -> ModelContract:
     labels_data = root.get("labels", list)
     if not labels_data:
         raise ModelError(f"{source}: metadata declares no labels.")
-    labels = tuple(_label_from_dict(lab, f"labels[{k}]", source) for k, lab in enumerate(labels_data))
+    labels = tuple(label_from_dict(lab, f"labels[{k}]", source) for k, lab in enumerate(labels_data))
     contract = ModelContract(
         model_id=root.get("model_id", str),
         kind=cast(ModelKind, root.choice("kind", MODEL_KINDS)),

@@ -136,3 +136,23 @@ def test_connection_refused_is_retried_with_backoff(watcher_factory) -> None:  #
     watcher.wait_for(lambda: sum(s.status == "reconnecting" for s in watcher.states) >= 3, 15)
     delays = [s.retry_in for s in watcher.states if s.status == "reconnecting"]
     assert delays[:3] == [0.5, 1.0, 2.0]
+
+
+def test_http_mjpeg_camera_stream(photos, watcher_factory) -> None:  # type: ignore[no-untyped-def]
+    """Many IP cameras serve MJPEG over HTTP (multipart/x-mixed-replace): a real one on loopback."""
+    import cv2
+
+    from tests.servers.mjpeg import MjpegServer
+
+    images = [cv2.imread(str(photos / name)) for name in ("animals/explore_world_animals-koala.webp", "animals/erase-red_panda.webp")]
+    frames = [cv2.imencode(".jpg", image)[1].tobytes() for image in images]
+    server = MjpegServer(frames, fps=10)
+    server.start()
+    try:
+        watcher = watcher_factory(server.url)
+        watcher.wait_for(lambda: watcher.status() == "live", 15)
+        watcher.frames_after(0, 5, 10)
+        frame = watcher.slot.peek()
+        assert frame is not None and frame.pixels.shape in {image.shape for image in images}
+    finally:
+        server.stop()

@@ -195,3 +195,20 @@ def test_no_display_gives_one_sentence_naming_the_headless_command() -> None:
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "No display found" in lines[0] and "livespecies classify" in lines[0]
     assert time.monotonic() > 0
+
+
+def test_model_picker_swaps_the_classifier_and_refuses_bad_files(qtbot, make_window: MakeWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.tiny_models import contract, write_classifier
+
+    window = make_window()
+    window.open_source("demo")
+    wait_labelled(qtbot, window)
+    (tmp_path / "broken.onnx").write_bytes(b"not a model")
+    assert not window.use_classifier(tmp_path / "broken.onnx")
+    assert "is not a valid ONNX model" in window.error_text
+    mine = write_classifier(tmp_path / "mine.onnx", metadata=contract(3))
+    assert window.use_classifier(mine)
+    window.threshold_slider.setValue(5)
+    names = {f"creature {i}" for i in range(3)}
+    qtbot.waitUntil(lambda: window.latest is not None and any(p.label in names for p in window.latest.result.predictions), timeout=30000)
+    assert window.options.recognizer is not None and window.options.recognizer.detector is not None  # the shipped detector stays

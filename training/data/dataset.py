@@ -1,0 +1,122 @@
+"""A user's labelled photos on disk: what is there, what is usable, and what is wrong with it.
+
+Two layouts are read:
+
+    DATA/red_fox/*.jpg  DATA/badger/*.jpg …                  one folder per class, split by us
+    DATA/train/red_fox/…  DATA/val/red_fox/…  DATA/test/…     the user's own split
+
+An optional CSV (``--labels``) names each class folder properly (see ``labels.py``).
+Everything a user can get wrong is found before any training starts: an empty
+folder, a single class, classes with too few images, unreadable files (skipped,
+counted and listed, never fatal).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from livespecies.capture.image_file import IMAGE_EXTENSIONS, load_image
+from livespecies.errors import ImageError, UserError
+
+SPLIT_NAMES = ("train", "val", "test")
+
+
+class DatasetError(UserError):
+    """The dataset cannot be trained on as it is; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class Sample:
+    path: Path
+    label: int
+    split: str | None  # given by the folder layout, or None when we split
+
+
+@dataclass
+class Dataset:
+    root: Path
+    classes: list[str]
+    samples: list[Sample]
+    skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def counts(self) -> Counter[str]:
+        return Counter(self.classes[s.label] for s in self.samples)
+
+
+def _images_in(folder: Path) -> list[Path]:
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        names = set(files)
+        for name in sorted(files):
+            if name.startswith(".") or Path(name).suffix.lower() not in IMAGE_EXTENSIONS:
+                continue
+            if name.endswith(".jpg") and not name.endswith(".raw.jpg") and name[:-4] + ".raw.jpg" in names:
+                continue  # a livespecies snapshot's annotated copy: boxes and labels are drawn on it; its raw twin is used
+            found.append(Path(root) / name)
+    return found
+
+
+def check_image(path: Path) -> str | None:
+    """None when the file decodes into a usable picture, else the one-sentence reason."""
+    try:
+        image = load_image(path, target_long_side=1024)
+    except ImageError as exc:
+        return str(exc)
+    if min(image.pixels.shape[:2]) < 16:
+        return f"{path} is too small ({image.pixels.shape[1]}×{image.pixels.shape[0]} pixels)."
+    if float(np.std(cv2.cvtColor(image.pixels, cv2.COLOR_BGR2GRAY))) < 1.0:
+        return f"{path} is a single flat colour (a blank or failed capture)."
+    return None
+
+
+def scan(root: Path, min_per_class: int = 10, warn_below: int = 30, min_classes: int = 2) -> Dataset:
+    """Find classes and images under ``root``, validate them, and refuse what cannot train."""
+    if not root.is_dir():
+        raise DatasetError(f"Dataset folder {root} does not exist.")
+    splits_given = all((root / name).is_dir() for name in ("train", "val"))
+    layout: list[tuple[str | None, Path]] = [(None, root)]
+    if splits_given:
+        layout = [(name, root / name) for name in SPLIT_NAMES if (root / name).is_dir()]
+    class_names = sorted({d.name for _, base in layout for d in base.iterdir() if d.is_dir() and not d.name.startswith(".")})
+    if not class_names:
+        raise DatasetError(f"{root} has no class folders: put each species' photos in a folder named after it.")
+    if len(class_names) < min_classes:
+        raise DatasetError(f"{root} has only one class ({class_names[0]}): a classifier needs at least two.")
+    dataset = Dataset(root, class_names, [])
+    for split, base in layout:
+        for index, name in enumerate(class_names):
+            folder = base / name
+            if not folder.is_dir():
+                continue
+            for path in _images_in(folder):
+                problem = check_image(path)
+                if problem:
+                    dataset.skipped.append(problem)
+                else:
+                    dataset.samples.append(Sample(path, index, split))
+    counts = dataset.counts()
+    if not dataset.samples:
+        raise DatasetError(f"{root} contains no readable images.")
+    empty = [name for name in class_names if counts[name] == 0]
+    if empty:
+        raise DatasetError(f"Class folder(s) {', '.join(empty)} contain no readable images; remove them or add photos.")
+    too_few = [f"{name} ({counts[name]})" for name in class_names if counts[name] < min_per_class]
+    if too_few:
+        raise DatasetError(f"Too few images to train and evaluate on: {', '.join(too_few)}; need at least {min_per_class} per class.")
+    thin = [f"{name} ({counts[name]})" for name in class_names if counts[name] < warn_below]
+    if thin:
+        dataset.warnings.append(f"Classes with fewer than {warn_below} images will be learnt poorly: {', '.join(thin)}.")
+    if dataset.skipped:
+        dataset.warnings.append(f"Skipped {len(dataset.skipped)} unreadable image(s); see the report for the list.")
+    largest, smallest = max(counts.values()), min(counts.values())
+    if largest > 5 * smallest:
+        dataset.warnings.append(f"Classes are unbalanced ({smallest} to {largest} images); training weights the rare classes up.")
+    return dataset
