@@ -70,13 +70,19 @@ def run_capture(
     on_state: Callable[[SourceState], None],
     stop: threading.Event,
     policy: ReconnectPolicy | None = None,
+    name: str = "source",
 ) -> None:
     """Read frames into ``slot`` until ``stop`` is set, the source ends, or it fails for good."""
     policy = policy or ReconnectPolicy()
     seq = 0
     attempt = 0
     was_live = False
-    source = make_source()
+    try:
+        source = make_source()
+    except SourceError as exc:  # e.g. the demo clip is not installed: nothing to open, ever
+        on_state(SourceState("failed", name, str(exc)))
+        slot.close()
+        return
     name = source.spec.display_name
     kind = source.spec.kind
     try:
@@ -123,11 +129,11 @@ class CaptureThread:
     """``run_capture`` in a daemon thread, with a start/stop handle."""
 
     def __init__(self, make_source: Callable[[], FrameSource], slot: LatestFrame, on_state: Callable[[SourceState], None],
-                 policy: ReconnectPolicy | None = None) -> None:  # fmt: skip
+                 policy: ReconnectPolicy | None = None, name: str = "source") -> None:  # fmt: skip
         self.stop_event = threading.Event()
         self.slot = slot
         self._thread = threading.Thread(
-            target=run_capture, args=(make_source, slot, on_state, self.stop_event, policy), name="capture", daemon=True
+            target=run_capture, args=(make_source, slot, on_state, self.stop_event, policy, name), name="capture", daemon=True
         )
 
     def start(self) -> None:

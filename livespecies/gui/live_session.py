@@ -74,7 +74,8 @@ class LiveSession(QObject):
         self.spec = spec
         self.slot = LatestFrame()
         self.state = SourceState("connecting", spec.display_name)
-        self.capture = CaptureThread(make_source or (lambda: open_source(spec, demo_clip)), self.slot, self._on_state, policy)
+        self.capture = CaptureThread(make_source or (lambda: open_source(spec, demo_clip)), self.slot, self._on_state, policy,
+                                     spec.display_name)  # fmt: skip
         self.worker: InferenceWorker | None = None
         self.inference_thread: QThread | None = None
         if pipeline is not None:

@@ -144,3 +144,11 @@ def test_capture_thread_stops_promptly(demo_clip: Path) -> None:
     start = time.monotonic()
     assert capture.stop(5.0)
     assert time.monotonic() - start < 1.0 and states[-1].status == "stopped"
+
+
+def test_a_source_that_cannot_even_be_made_fails_cleanly() -> None:
+    def no_demo():  # type: ignore[no-untyped-def]
+        return open_source(parse_source("demo"), None)
+
+    _, states = collect(no_demo, 0.3)
+    assert [s.status for s in states] == ["failed"] and "demo clip is not installed" in states[0].detail
