@@ -233,6 +233,7 @@ def train(config: TrainConfig) -> Outcome:
     seed_everything(config.seed)
     torch.use_deterministic_algorithms(True, warn_only=True)
     device = pick_device(config.device)
+    print(f"training on {device.type}" + (f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else ""), file=sys.stderr)
     out = config.out_path
     out.mkdir(parents=True, exist_ok=True)
     dataset = scan(config.data_path, min_per_class=config.min_per_class)
