@@ -47,10 +47,6 @@ class LatestFrame:
             self._closed = True
             self._condition.notify_all()
 
-    def reopen(self) -> None:
-        with self._condition:
-            self._closed = False
-
 
 class SkipCounter:
     """Frames a consumer never saw: the gaps between the sequence numbers it did see."""

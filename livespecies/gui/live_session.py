@@ -107,10 +107,6 @@ class LiveSession(QObject):
             self.inference_thread.quit()
             self.inference_thread.wait(int(timeout * 1000))
 
-    @property
-    def skipped_by_inference(self) -> int:
-        return self.worker.skips.skipped if self.worker else 0
-
 
 def latest_result_for_display(result: LiveResult | None, max_age: float, now: float) -> LiveResult | None:
     """Results older than ``max_age`` seconds are not drawn: boxes from a vanished animal must not linger."""

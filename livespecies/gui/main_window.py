@@ -441,6 +441,9 @@ class MainWindow(QMainWindow):
         if latency is not None:
             parts.append(f"result latency {latency * 1000:.0f} ms")
         parts.append(f"dropped {self.skipped_by_display}")
+        if self.session is not None and self.session.worker is not None:
+            # Frames the models never saw because they were busy: expected, the newest frame always wins.
+            parts.append(f"skipped by recognition {self.session.worker.skips.skipped}")
         self.stats_label.setText("  ".join(parts))
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -24,7 +24,6 @@ class VideoView(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self._image: QImage | None = None
         self._message = "starting…"
-        self.painted_frames = 0
 
     def sizeHint(self) -> QSize:
         return QSize(960, 540)
@@ -63,7 +62,6 @@ class VideoView(QWidget):
         painter.fillRect(self.rect(), QColor(0, 0, 0))
         if self._image is not None:
             painter.drawImage(self.target_rect(self._image.size()), self._image)
-            self.painted_frames += 1
         if self._message:
             font = QFont(self.font())
             font.setPointSizeF(max(10.0, self.height() / 40))

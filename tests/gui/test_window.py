@@ -47,7 +47,7 @@ def test_demo_plays_with_live_labels_drawn_on_the_video(qtbot, make_window: Make
     assert count_colour(qimage_array(window), PLATE) > 200
     window.update_stats()
     stats = window.stats_label.text()
-    assert all(word in stats for word in ("source", "shown", "results", "inference", "result latency", "dropped"))
+    assert all(word in stats for word in ("source", "shown", "results", "inference", "result latency", "dropped", "skipped by recognition"))
     assert window.state_label.text() == "demo clip: live"
 
 
