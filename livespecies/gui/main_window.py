@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from livespecies.capture.latest import SkipCounter
 from livespecies.capture.reader import ReconnectPolicy, SourceState
 from livespecies.capture.source_spec import SourceError, SourceSpec, parse_source
 from livespecies.errors import UserError
@@ -42,6 +43,7 @@ from livespecies.gui.video_view import VideoView, to_qimage
 from livespecies.inference.classifier import SpeciesClassifier
 from livespecies.inference.engine import EngineSettings, Recognizer
 from livespecies.inference.model_file import load_model
+from livespecies.inference.preprocess import square_crop
 from livespecies.overlay.draw import Pixels, draw_overlay, overlay_items
 from livespecies.pipeline import LivePipeline, LiveResult
 from livespecies.priority import in_low_priority_thread
@@ -82,10 +84,8 @@ class MainWindow(QMainWindow):
         self.session: LiveSession | None = None
         self.pipeline = LivePipeline(options.recognizer) if options.recognizer else None
         self.latest: LiveResult | None = None
-        self.last_shown_seq = 0
+        self.display_skips = SkipCounter()  # frames shown and frames the display skipped, for this source
         self.result_pending = False
-        self.shown_frames = 0
-        self.skipped_by_display = 0
         self.open_visits: dict[tuple[str, str], Visit] = {}
         self.rates = {"source": RateMeter(), "shown": RateMeter(), "results": RateMeter()}
         self.latency = RecentValues()
@@ -187,6 +187,10 @@ class MainWindow(QMainWindow):
         self._refresh_folder_button()
 
     @property
+    def shown_frames(self) -> int:
+        return self.display_skips.seen
+
+    @property
     def threshold(self) -> float:
         return self.threshold_slider.value() / 100.0
 
@@ -269,7 +273,7 @@ class MainWindow(QMainWindow):
         self.close_source()
         self.hide_error()
         self.latest = None
-        self.last_shown_seq = 0
+        self.display_skips = SkipCounter()
         self.open_visits = {}
         self.video.clear(f"{spec.display_name}: connecting…")
         self.setWindowTitle(f"livespecies: {spec.display_name}")
@@ -306,20 +310,19 @@ class MainWindow(QMainWindow):
         if self.session is None:
             return
         frame = self.session.slot.peek()
-        if frame is None or (frame.seq == self.last_shown_seq and not self.result_pending):
+        if frame is None:
+            return
+        new_frame = frame.seq != self.display_skips.last_seq
+        if not new_frame and not self.result_pending:
             return
         self.result_pending = False
-        if frame.seq == self.last_shown_seq:  # a new result on a slow source (a photo folder): relabel the same frame
-            self.video.show_image(to_qimage(self.compose(frame, self.video.target_size(frame.width, frame.height), time.monotonic())))
+        # A new result on a slow source (a photo folder) relabels the frame already shown.
+        self.video.show_image(to_qimage(self.compose(frame, self.video.target_size(frame.width, frame.height), time.monotonic())))
+        if not new_frame:
             return
-        if self.last_shown_seq and frame.seq > self.last_shown_seq + 1:
-            self.skipped_by_display += frame.seq - self.last_shown_seq - 1
-        self.last_shown_seq = frame.seq
-        now = time.monotonic()
+        self.display_skips.saw(frame.seq)
         self.rates["source"].tick(frame.timestamp)
-        self.video.show_image(to_qimage(self.compose(frame, self.video.target_size(frame.width, frame.height), now)))
         self.video.repaint()
-        self.shown_frames += 1
         self.rates["shown"].tick(time.monotonic())
         self.frame_shown.emit(frame)
 
@@ -364,10 +367,7 @@ class MainWindow(QMainWindow):
         for prediction in live.result.predictions:
             if (prediction.taxon.rank, prediction.taxon.name) == visit.key and prediction.box is not None:
                 x0, y0, x1, y1 = prediction.box.to_pixels(live.frame.width, live.frame.height)
-                side = max(x1 - x0, y1 - y0)
-                cx, cy = (x0 + x1) // 2, (y0 + y1) // 2
-                crop = live.frame.pixels[max(0, cy - side // 2) : cy + side // 2, max(0, cx - side // 2) : cx + side // 2]
-                return crop if crop.size else None
+                return square_crop(live.frame.pixels, x0, y0, x1, y1, 0.0)
         return live.frame.pixels
 
     # ---- snapshots ----------------------------------------------------------------------
@@ -440,7 +440,7 @@ class MainWindow(QMainWindow):
             parts.append(f"inference {inference * 1000:.0f} ms")
         if latency is not None:
             parts.append(f"result latency {latency * 1000:.0f} ms")
-        parts.append(f"dropped {self.skipped_by_display}")
+        parts.append(f"dropped {self.display_skips.skipped}")
         if self.session is not None and self.session.worker is not None:
             # Frames the models never saw because they were busy: expected, the newest frame always wins.
             parts.append(f"skipped by recognition {self.session.worker.skips.skipped}")
