@@ -2,7 +2,7 @@
 
     livespecies                      the live window (first webcam, else the demo clip)
     livespecies gui --source URL     the live window on a stream, file, folder or camera
-    livespecies classify PATH... [--json | --csv | --format megadetector] [--output FILE]
+    livespecies classify PATH... [--json | --csv | --format megadetector] [--output FILE] [--species-list FILE]
 
 Exit status: 0 when every file was classified, 1 when some files failed (each
 failure is in its own output row), 2 when the run could not start or its
@@ -45,6 +45,28 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def add_recognition_arguments(parser: argparse.ArgumentParser) -> None:
+    """Specialists and the site species list: the same options for the window and for photos."""
+    from livespecies.inference.defaults import SPECIALIST_FILES
+
+    parser.add_argument("--specialist", dest="specialists", type=Path, action="append", default=None, metavar="FILE",
+                        help="a specialist classifier whose contract declares a scope (repeatable); it replaces the shipped "
+                        f"ones ({', '.join(SPECIALIST_FILES)})")
+    parser.add_argument("--no-specialists", dest="use_specialists", action="store_false",
+                        help="only the main classifier: no bird or insect specialist")
+    parser.add_argument("--species-list", type=Path, default=None, metavar="FILE",
+                        help="the species that occur at your site, one scientific name per line (# comments); nothing "
+                        "outside it is claimed, its probability goes to the genus, family or order that holds a listed one")
+
+
+def specialist_paths(args: argparse.Namespace) -> list[Path]:
+    from livespecies.inference.defaults import default_specialists
+
+    if not args.use_specialists:
+        return []
+    return list(args.specialists) if args.specialists else default_specialists()
+
+
 def build_parser() -> argparse.ArgumentParser:
     from livespecies.batch.formats import FORMATS
     from livespecies.inference.defaults import default_classifier, default_detector
@@ -64,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "(default: the last source, else the first camera, else the demo clip)")
     gui.add_argument("--threshold", type=_fraction, default=defaults.threshold, help=f"starting threshold (default {defaults.threshold})")
     gui.add_argument("--model", type=Path, default=None, help="classifier ONNX file")
+    add_recognition_arguments(gui)
     gui.add_argument("--detector", type=Path, default=None, help="detector ONNX file")
     gui.add_argument("--no-detector", dest="use_detector", action="store_false", help="classify whole frames")
     gui.add_argument("--detector-size", type=_positive_int, default=416,
@@ -95,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--no-fallback", dest="whole_frame_fallback", action="store_false",
                           help="when the detector finds nothing, report nothing instead of classifying the whole image")
     classify.add_argument("--model", type=Path, default=None, help=f"classifier ONNX file (default {default_classifier()})")
+    add_recognition_arguments(classify)
     classify.add_argument("--detector", type=Path, default=None, help=f"detector ONNX file (default {default_detector()})")
     classify.add_argument("--threads", type=_positive_int, default=None, help="onnxruntime threads per model")
     classify.add_argument("--max-megapixels", type=_positive_int, default=150, help="refuse larger images (default 150)")
@@ -121,14 +145,17 @@ def run_classify(args: argparse.Namespace) -> int:
     from livespecies.capture.image_file import DecodedImage, load_image
     from livespecies.inference.defaults import default_classifier, default_detector
     from livespecies.inference.engine import EngineSettings, Recognizer
+    from livespecies.inference.species_list import load_species_list, unknown_names, unknown_names_warning
     from livespecies.types import Result
 
+    species = load_species_list(args.species_list) if args.species_list else None
     settings = EngineSettings(
         threshold=args.threshold,
         detector_threshold=args.detector_threshold,
         use_detector=args.use_detector,
         whole_frame_fallback=args.whole_frame_fallback,
         detector_size=args.detector_size,
+        species=species,
     )
     recognizer = Recognizer.from_files(
         args.model or default_classifier(),
@@ -136,7 +163,11 @@ def run_classify(args: argparse.Namespace) -> int:
         settings,
         # A batch run owns the machine: every core for inference (the decode thread mostly waits on it).
         threads=args.threads or os.cpu_count() or 1,
+        specialists=specialist_paths(args),
+        only_fitting_specialists=not args.specialists,
     )
+    if species is not None and (warning := unknown_names_warning(species, unknown_names(species, recognizer.taxonomy))):
+        print(f"livespecies: warning: {warning}", file=sys.stderr)
     paths = list(find_images(args.paths))
     if not paths:
         raise UserError("No image files found in " + ", ".join(str(p) for p in args.paths) + ".")
@@ -178,7 +209,7 @@ def run_gui_command(args: argparse.Namespace) -> int:
 
     detector = (args.detector or default_detector()) if args.use_detector else None
     return run_gui(args.source, args.model or default_classifier(), detector, args.threshold, args.snapshots, args.settings,
-                   args.detector_size)  # fmt: skip
+                   args.detector_size, specialist_paths(args), args.species_list, only_fitting_specialists=not args.specialists)  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from livespecies.capture.latest import LatestFrame, SkipCounter
 from livespecies.inference.engine import Recognizer
@@ -51,8 +51,9 @@ class LivePipeline:
     def process(self, frame: Frame, threshold: float) -> LiveResult:
         started = time.monotonic()
         mode, observations = self.recognizer.observe(frame.pixels)
+        decision = replace(self.recognizer.settings.decision, threshold=threshold)
         self.tracks, seen, self._next_id = update_tracks(
-            self.tracks, observations, frame.timestamp, self.recognizer.taxonomy, threshold, self.smoothing, self._next_id
+            self.tracks, observations, frame.timestamp, self.recognizer.taxonomy, decision, self.smoothing, self._next_id
         )
         predictions: list[tuple[Prediction, int]] = []
         unidentified: list[Detection] = []
@@ -81,7 +82,7 @@ def run_inference(
 ) -> None:
     """Take the newest frame whenever the models are free; never work through a backlog."""
     last_seq = 0
-    reported: set[str] = set()
+    last_failure: str | None = None
     while not stop.is_set():
         frame = slot.wait_newer(last_seq, timeout=0.25)
         if frame is None:
@@ -92,9 +93,12 @@ def run_inference(
         try:
             live = pipeline.process(frame, threshold())
         except Exception as exc:
-            message = f"Recognition failed on frame {frame.seq}: {type(exc).__name__}: {exc}"
-            if message not in reported:  # once per distinct failure, not 30 times a second
-                reported.add(message)
-                on_error(message)
+            # Reported when it starts or changes, not 30 times a second; the frame number is not part of
+            # the key, or a failure that repeats on every frame would be reported on every frame.
+            failure = f"{type(exc).__name__}: {exc}"
+            if failure != last_failure:
+                last_failure = failure
+                on_error(f"Recognition failed on frame {frame.seq}: {failure}")
             continue
+        last_failure = None
         publish(live)

@@ -17,12 +17,13 @@ def prediction_to_dict(prediction: Prediction) -> dict[str, Any]:
     return {
         "label": prediction.label,
         "common_name": taxon.common_name,
-        "scientific_name": taxon.scientific_name,
+        "scientific_name": prediction.scientific_name,
         "rank": taxon.rank,
         "confidence": _round(prediction.confidence),
         "lineage": [{"rank": t.rank, "name": t.name} for t in prediction.lineage],
         "box": [_round(v) for v in prediction.box.as_list()] if prediction.box else None,
         "detector_confidence": _round(prediction.detector_score) if prediction.detector_score is not None else None,
+        "models": list(prediction.models),
     }
 
 

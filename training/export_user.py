@@ -1,6 +1,6 @@
 """Export a trained checkpoint to an ONNX model the live window and ``livespecies classify --model`` load.
 
-    python -m training export --checkpoint runs/model/model.pt --out models/my-species.onnx
+    python -m training export --checkpoint runs/model/model.pt --out models/my-species.onnx [--scope class:Aves]
 
 The file carries the full contract (labels and lineages from the labels CSV,
 preprocessing matching training, the calibrated temperature, provenance), is
@@ -21,7 +21,8 @@ import torch
 
 from livespecies import __version__
 from livespecies.errors import UserError
-from livespecies.inference.contract import InputSpec, ModelContract, OutputSpec, Provenance, label_from_dict
+from livespecies.inference.contract import RANK_ORDER, InputSpec, ModelContract, OutputSpec, Provenance, check_scope, label_from_dict
+from livespecies.types import Taxon
 from training.export import ExportReport, export_onnx
 from training.networks import BACKBONES, build
 
@@ -42,7 +43,15 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
     return data
 
 
-def contract_for(checkpoint: dict[str, Any], checkpoint_path: Path, model_id: str) -> ModelContract:
+def parse_scope(text: str) -> Taxon:
+    """``class:Aves`` → the taxon a specialist covers."""
+    rank, _, name = text.partition(":")
+    if rank not in RANK_ORDER or not name.strip():
+        raise UserError(f"--scope '{text}' is not RANK:NAME with a rank such as class, order or family (for example class:Aves).")
+    return Taxon(rank, name.strip())
+
+
+def contract_for(checkpoint: dict[str, Any], checkpoint_path: Path, model_id: str, scope: Taxon | None = None) -> ModelContract:
     backbone = BACKBONES[checkpoint["backbone"]]
     size = int(checkpoint["image_size"])
     norm = backbone.normalisation
@@ -69,16 +78,19 @@ def contract_for(checkpoint: dict[str, Any], checkpoint_path: Path, model_id: st
             + f"; test top-1 {checkpoint['metrics']['top1']:.3f} on {checkpoint['metrics']['images']} images",
         ),
         extra={"training": {k: config[k] for k in ("mode", "backbone", "image_size", "epochs", "seed", "augment", "crop")}},
+        scope=scope,
     )
 
 
-def export_checkpoint(checkpoint_path: Path, out: Path, model_id: str | None = None) -> ExportReport:
+def export_checkpoint(checkpoint_path: Path, out: Path, model_id: str | None = None, scope: Taxon | None = None) -> ExportReport:
     checkpoint = load_checkpoint(checkpoint_path)
     classes = len(checkpoint["classes"])
     model = build(checkpoint["backbone"], classes, cache=None, pretrained=False)
     model.load_state_dict(checkpoint["state_dict"])
     model.eval()
-    contract = contract_for(checkpoint, checkpoint_path, model_id or f"user/{out.stem}@1")
+    contract = contract_for(checkpoint, checkpoint_path, model_id or f"user/{out.stem}@1", scope)
+    if scope is not None:
+        check_scope(contract, scope, str(checkpoint_path))  # every species inside the scope, before any export work
     size = int(checkpoint["image_size"])
     generator = torch.Generator().manual_seed(0)
     example = torch.randn((2, 3, size, size), generator=generator)  # normalised-scale input, as the engine feeds it
@@ -90,9 +102,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--checkpoint", type=Path, required=True, help="model.pt written by `python -m training train`")
     parser.add_argument("--out", type=Path, required=True, help="the ONNX file to write, e.g. models/my-species.onnx")
     parser.add_argument("--model-id", default=None, help="id recorded in the file and in snapshot sidecars (default user/NAME@1)")
+    parser.add_argument("--scope", default=None, metavar="RANK:NAME",
+                        help="make it a specialist for this taxon (e.g. class:Aves): loaded with `livespecies --specialist FILE`, "
+                        "it answers only for crops the main classifier places in that taxon; every organism label's lineage "
+                        "(labels CSV) must contain it")
     args = parser.parse_args(argv)
     try:
-        report = export_checkpoint(args.checkpoint, args.out, args.model_id)
+        scope = parse_scope(args.scope) if args.scope else None
+        report = export_checkpoint(args.checkpoint, args.out, args.model_id, scope)
     except UserError as exc:
         print(f"training: {exc}", file=sys.stderr)
         return 2

@@ -44,9 +44,9 @@ class TextWriter:
             parts = []
             for p in record.result.predictions:
                 name = p.label
-                if p.taxon.scientific_name and p.taxon.scientific_name != name:
-                    name += f" ({p.taxon.scientific_name})"
-                if p.taxon.rank not in ("species", "breed", "form", "unranked"):
+                if p.scientific_name and p.scientific_name != p.taxon.display_name:
+                    name += f" ({p.scientific_name})"
+                if p.taxon.rank not in ("species", "subspecies", "breed", "form", "unranked", "class"):
                     name += f" [{p.taxon.rank}]"
                 parts.append(f"{name} {p.confidence:.0%}")
             line = f"{record.path}: " + "; ".join(parts)

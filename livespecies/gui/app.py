@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from livespecies.gui.display import display_problem
@@ -15,9 +16,14 @@ from livespecies.priority import in_low_priority_thread
 LIVE_DETECTOR_SIZE = 416
 
 
-def load_live_recognizer(classifier: Path, detector: Path | None, settings: EngineSettings) -> Recognizer:
+def load_live_recognizer(
+    classifier: Path, detector: Path | None, settings: EngineSettings, specialists: Sequence[Path] = (), only_fitting_specialists: bool = False
+) -> Recognizer:
     """The models on all cores, their threads below the window's priority (see ``in_low_priority_thread``)."""
-    return in_low_priority_thread(lambda: Recognizer.from_files(classifier, detector, settings, threads=os.cpu_count() or 1))
+    return in_low_priority_thread(
+        lambda: Recognizer.from_files(classifier, detector, settings, threads=os.cpu_count() or 1, specialists=specialists,
+                                      only_fitting_specialists=only_fitting_specialists)
+    )
 
 
 def default_snapshot_folder() -> Path:
@@ -33,6 +39,9 @@ def run_gui(
     snapshot_folder: Path | None = None,
     settings_file: Path | None = None,
     detector_size: int | None = LIVE_DETECTOR_SIZE,
+    specialists: Sequence[Path] = (),
+    species_list: Path | None = None,
+    only_fitting_specialists: bool = False,
 ) -> int:
     """Open the window; returns the process exit status."""
     problem = display_problem(os.environ)
@@ -54,7 +63,8 @@ def run_gui(
     recognizer, model_error = None, None
     try:
         # All cores, at a lower priority than the window, so the video keeps its pace (see bench_live.py).
-        recognizer = load_live_recognizer(classifier, detector, EngineSettings(threshold=threshold, detector_size=detector_size))
+        recognizer = load_live_recognizer(classifier, detector, EngineSettings(threshold=threshold, detector_size=detector_size),
+                                          specialists, only_fitting_specialists)  # fmt: skip
     except ModelError as exc:
         model_error = str(exc)
     cameras = tuple(find_cameras())
@@ -71,6 +81,10 @@ def run_gui(
     window = MainWindow(options, qsettings)
     if snapshot_folder is not None:
         window.set_snapshot_folder(snapshot_folder)
+    if species_list is not None:
+        window.use_species_list(species_list)
+    elif window.preferences.species_list is not None:
+        window.use_species_list(window.preferences.species_list)
     window.show()
     first = source or window.preferences.source or (str(cameras[0]) if cameras else "demo")
     if not window.open_source(first):

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QPushButton,
     QSlider,
     QToolBar,
@@ -44,6 +45,8 @@ from livespecies.inference.classifier import SpeciesClassifier
 from livespecies.inference.engine import EngineSettings, Recognizer
 from livespecies.inference.model_file import load_model
 from livespecies.inference.preprocess import square_crop
+from livespecies.inference.specialists import RoutedClassifier, fitting
+from livespecies.inference.species_list import load_species_list, unknown_names, unknown_names_warning
 from livespecies.overlay.draw import Pixels, draw_overlay, overlay_items
 from livespecies.pipeline import LivePipeline, LiveResult
 from livespecies.priority import in_low_priority_thread
@@ -178,9 +181,17 @@ class MainWindow(QMainWindow):
         self.auto_box.toggled.connect(lambda on: setattr(self.preferences, "auto_snapshot", on))
         bar.addWidget(self.auto_box)
         self.model_button = QPushButton("Model…")
-        self.model_button.setToolTip("Use another classifier (an ONNX file exported by `python -m training export`)")
+        self.model_button.setToolTip("Use another classifier (an ONNX file exported by `python -m training export`); "
+                                     "a model that declares a scope (birds, insects…) is added as a specialist")  # fmt: skip
         self.model_button.clicked.connect(self._choose_model)
         bar.addWidget(self.model_button)
+        self.species_button = QPushButton("Species: all")
+        self.species_button.setToolTip("A site's species list: one scientific name per line; nothing outside it is claimed")
+        species_menu = QMenu(self.species_button)
+        species_menu.addAction("Choose species list…", self._choose_species_list)
+        species_menu.addAction("All species (no list)", lambda: self.use_species_list(None))
+        self.species_button.setMenu(species_menu)
+        bar.addWidget(self.species_button)
         self.folder_button = QPushButton()
         self.folder_button.clicked.connect(self._choose_folder)
         bar.addWidget(self.folder_button)
@@ -221,11 +232,22 @@ class MainWindow(QMainWindow):
             self.use_classifier(Path(path))
 
     def use_classifier(self, path: Path) -> bool:
-        """Swap the classifier (the shipped detector stays); a bad file is a message and nothing changes."""
+        """Swap the classifier, or add a specialist when the file declares a scope (the detector stays);
+        a bad file is a message and nothing changes."""
         current = self.options.recognizer
         try:
             model = in_low_priority_thread(lambda: load_model(path, threads=os.cpu_count() or 1, expect_kind="classifier"))
-            classifier = SpeciesClassifier(model)
+            loaded = SpeciesClassifier(model)
+            routed = current.classifier if current else None
+            if model.contract.scope is not None:
+                if routed is None:
+                    raise UserError(f"{path} is a specialist ({model.contract.scope.name}); load a main classifier first.")
+                # A specialist for the same taxon replaces the one in use; others stay.
+                kept = [s.classifier for s in routed.specialists if s.scope != model.contract.scope]
+                classifier = RoutedClassifier(routed.generalist, [*kept, loaded])
+            else:
+                # Specialists stay behind the new classifier where it knows their taxon (birds, insects).
+                classifier = RoutedClassifier(loaded, fitting(loaded, [s.classifier for s in routed.specialists] if routed else []))
         except UserError as exc:
             self.show_error(str(exc))
             return False
@@ -233,10 +255,43 @@ class MainWindow(QMainWindow):
         recognizer = Recognizer(classifier, current.detector if current else None, settings)
         self.options = replace(self.options, recognizer=recognizer, model_error=None)
         self.pipeline = LivePipeline(recognizer)
-        self.model_button.setToolTip(f"Classifier: {model.contract.title} ({path})")
+        self.model_button.setToolTip("Models: " + ", ".join(classifier.model_ids))
         if self.session is not None:
             self.open_spec(self.session.spec)  # restart recognition on the same source with the new model
-        self.statusBar().showMessage(f"Using {model.model_id} ({len(model.contract.labels)} classes)", 6000)
+        role = f"specialist for {model.contract.scope.name}" if model.contract.scope else "classifier"
+        self.statusBar().showMessage(f"Using {model.model_id} as the {role} ({len(model.contract.labels)} classes)", 6000)
+        return True
+
+    def _choose_species_list(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Species list", "", "Text files (*.txt);;All files (*)")
+        if path:
+            self.use_species_list(Path(path))
+
+    def use_species_list(self, path: Path | None) -> bool:
+        """Restrict answers to a site's species (None: all species); takes effect on the next result, without a restart.
+
+        A list that cannot be used is a message and the current one stays; names the models do not know are
+        named in the banner and the rest of the list applies.
+        """
+        species = None
+        if path is not None:
+            try:
+                species = load_species_list(path)
+            except UserError as exc:
+                self.show_error(str(exc))
+                return False
+        self.preferences.species_list = path
+        self.species_button.setText(f"Species: {path.name}" if path else "Species: all")
+        self.species_button.setToolTip(str(path) if path else "No species list: every species the models know")
+        recognizer = self.options.recognizer
+        if recognizer is None:
+            return True
+        recognizer = recognizer.with_settings(species=species)
+        self.options = replace(self.options, recognizer=recognizer)
+        if self.pipeline is not None:
+            self.pipeline.recognizer = recognizer  # read by the worker for every frame: no restart, tracks re-decide
+        if species is not None and (warning := unknown_names_warning(species, unknown_names(species, recognizer.taxonomy))):
+            self.show_error(warning)
         return True
 
     def _source_chosen(self, index: int) -> None:

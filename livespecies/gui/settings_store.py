@@ -1,4 +1,4 @@
-"""UI preferences kept between runs (QSettings): last source, threshold, snapshot folder, window layout.
+"""UI preferences kept between runs (QSettings): last source, threshold, snapshot folder, species list, window layout.
 
 Only preferences live here; recognition settings belong to the typed config.
 A stream URL is stored through ``storable``: a literal password never reaches
@@ -48,6 +48,15 @@ class UiPreferences:
     @snapshot_folder.setter
     def snapshot_folder(self, folder: Path) -> None:
         self.settings.setValue("snapshot_folder", str(folder))
+
+    @property
+    def species_list(self) -> Path | None:
+        value = self.settings.value("species_list", None)
+        return Path(str(value)) if value else None
+
+    @species_list.setter
+    def species_list(self, path: Path | None) -> None:
+        self.settings.setValue("species_list", str(path) if path else "")
 
     @property
     def auto_snapshot(self) -> bool:

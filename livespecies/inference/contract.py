@@ -119,6 +119,9 @@ class ModelContract:
     labels: tuple[LabelSpec, ...]
     provenance: Provenance
     extra: dict[str, Any] = field(default_factory=dict)
+    # A specialist classifier names the taxon it knows (class Aves for a bird model): the engine runs it only
+    # on crops the generalist places in that taxon, and only there do its answers count.
+    scope: Taxon | None = None
 
     def to_json(self) -> str:
         return json.dumps(_contract_to_dict(self), ensure_ascii=False, sort_keys=True)
@@ -171,6 +174,7 @@ def _contract_to_dict(c: ModelContract) -> dict[str, Any]:
             "source": p.source, "notes": p.notes,
         },
         "extra": c.extra,
+        **({"scope": {"rank": c.scope.rank, "name": c.scope.name}} if c.scope else {}),
     }  # fmt: skip
 
 
@@ -309,6 +313,11 @@ def _contract_from_dict(data: Any, source: str) -> ModelContract:
     if not labels_data:
         raise ModelError(f"{source}: metadata declares no labels.")
     labels = tuple(label_from_dict(lab, f"labels[{k}]", source) for k, lab in enumerate(labels_data))
+    scope = None
+    if "scope" in root.data:
+        rs = root.child("scope")
+        scope = Taxon(rank=rs.choice("rank", RANK_ORDER), name=rs.get("name", str))
+        rs.done()
     contract = ModelContract(
         model_id=root.get("model_id", str),
         kind=cast(ModelKind, root.choice("kind", MODEL_KINDS)),
@@ -318,10 +327,29 @@ def _contract_from_dict(data: Any, source: str) -> ModelContract:
         labels=labels,
         provenance=prov,
         extra=root.get("extra", dict, {}),
+        scope=scope,
     )
     root.done()
     if contract.kind == "detector" and out.scores != "yolox":
         raise ModelError(f"{source}: a detector must declare output scores 'yolox', not '{out.scores}'.")
     if contract.kind == "classifier" and out.scores == "yolox":
         raise ModelError(f"{source}: a classifier cannot declare detector output scores 'yolox'.")
+    if scope is not None:
+        check_scope(contract, scope, source)
     return contract
+
+
+def check_scope(contract: ModelContract, scope: Taxon, source: str) -> None:
+    """A scope must be a taxon every organism label of the model descends from: otherwise its answers
+    would be counted inside a taxon they do not belong to."""
+    if contract.kind != "classifier":
+        raise ModelError(f"{source}: only a classifier can declare a scope.")
+    organisms = [label for label in contract.labels if label.organism]
+    if not organisms:
+        raise ModelError(f"{source}: a specialist (scope {scope.rank} {scope.name}) needs at least one organism label.")
+    for label in organisms:
+        if not any((t.rank, t.name) == (scope.rank, scope.name) for t in label.lineage):
+            raise ModelError(
+                f"{source}: label '{label.common_name}' does not descend from the model's scope {scope.rank} {scope.name}; "
+                "a specialist's species must all lie inside its scope."
+            )

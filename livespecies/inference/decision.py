@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from livespecies.inference.species_list import SpeciesList
 from livespecies.inference.taxonomy import Taxonomy
 from livespecies.types import Detection, Observation, Prediction, Result
 
@@ -21,10 +22,13 @@ class DecisionSettings:
     ``min_organism_mass``: a box whose classifier probability on living things
     (as opposed to ImageNet's objects and scenes) is below this is not an animal
     at all: the detector's people, cars and moving branches are dropped here.
+
+    ``species``: a site's species list; taxa outside it are never claimed (see ``Taxonomy.restricted_to``).
     """
 
     threshold: float = 0.5
     min_organism_mass: float = 0.5
+    species: SpeciesList | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
@@ -40,7 +44,8 @@ def decide_one(observation: Observation, taxonomy: Taxonomy, settings: DecisionS
     probabilities = observation.probabilities
     if taxonomy.organism_mass(probabilities) < settings.min_organism_mass:
         return None
-    choice = taxonomy.decide(probabilities, settings.threshold)
+    allowed = taxonomy.allowed_by(settings.species.names) if settings.species is not None else None
+    choice = taxonomy.decide(probabilities, settings.threshold, allowed)
     if choice is None:
         return observation.detection
     detection = observation.detection
@@ -50,6 +55,7 @@ def decide_one(observation: Observation, taxonomy: Taxonomy, settings: DecisionS
         lineage=choice.lineage,
         box=detection.box,
         detector_score=detection.score,
+        models=choice.models,
     )
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 DETECTOR_FILE = "megadetector-lite-yolox-tiny.onnx"
 CLASSIFIER_FILE = "imagenet-ensemble-mnv2-lite0.onnx"
+# Specialists behind the classifier, each consulted only for crops inside its scope (birds, insects).
+SPECIALIST_FILES = ("inat2017-birds-mobilenet-v2.onnx", "inat2017-insects-mobilenet-v2.onnx")
 
 
 def models_dir() -> Path:
@@ -27,6 +29,10 @@ def default_detector() -> Path:
 
 def default_classifier() -> Path:
     return models_dir() / CLASSIFIER_FILE
+
+
+def default_specialists() -> list[Path]:
+    return [models_dir() / name for name in SPECIALIST_FILES]
 
 
 def resources_dir() -> Path:

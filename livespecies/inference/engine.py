@@ -1,6 +1,6 @@
 """The recognition engine: one image in, observations and a decided Result out.
 
-    image ─► detector ─► square crops ─► classifier ─► Observations ─► decide() ─► Result
+    image ─► detector ─► square crops ─► generalist ─► (specialists, routed by scope) ─► Observations ─► decide() ─► Result
       └──────────── (no box, or detector off) whole frame ──┘
 
 The engine is Qt-free and thread-agnostic: the GUI's worker thread, the
@@ -9,7 +9,8 @@ headless monitor and ``livespecies classify`` all call ``recognize``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ from livespecies.inference.decision import DecisionSettings, decide
 from livespecies.inference.detector import AnimalDetector
 from livespecies.inference.model_file import load_model
 from livespecies.inference.preprocess import Image, square_crop
+from livespecies.inference.specialists import RoutedClassifier, RoutingSettings, fitting
+from livespecies.inference.species_list import SpeciesList
 from livespecies.inference.taxonomy import Taxonomy
 from livespecies.types import Detection, Observation, Result
 
@@ -38,6 +41,8 @@ class EngineSettings:
     crop_padding: float = 0.15
     max_detections: int = 20
     detector_size: int | None = None  # None: the detector's native size (640 for the shipped one)
+    routing: RoutingSettings = field(default_factory=RoutingSettings)
+    species: SpeciesList | None = None  # a site's species list: nothing outside it is claimed
 
     def __post_init__(self) -> None:
         if not 0.0 < self.detector_threshold <= 1.0:
@@ -50,12 +55,12 @@ class EngineSettings:
 
     @property
     def decision(self) -> DecisionSettings:
-        return DecisionSettings(self.threshold, self.min_organism_mass)
+        return DecisionSettings(self.threshold, self.min_organism_mass, self.species)
 
 
 class Recognizer:
-    def __init__(self, classifier: SpeciesClassifier, detector: AnimalDetector | None, settings: EngineSettings) -> None:
-        self.classifier = classifier
+    def __init__(self, classifier: RoutedClassifier | SpeciesClassifier, detector: AnimalDetector | None, settings: EngineSettings) -> None:
+        self.classifier = classifier if isinstance(classifier, RoutedClassifier) else RoutedClassifier(classifier)
         self.detector = detector
         self.settings = settings
 
@@ -67,12 +72,22 @@ class Recognizer:
         settings: EngineSettings,
         providers: str = "auto",
         threads: int | None = None,
+        specialists: Sequence[Path] = (),
+        only_fitting_specialists: bool = False,
     ) -> Recognizer:
-        classifier = SpeciesClassifier(load_model(classifier_path, providers, threads, expect_kind="classifier"))
+        """``only_fitting_specialists``: drop specialists whose scope the classifier does not know (the shipped ones
+        behind a user's own classifier) instead of refusing them, as a file the user named is refused."""
+
+        def classifier(path: Path) -> SpeciesClassifier:
+            return SpeciesClassifier(load_model(path, providers, threads, expect_kind="classifier"))
+
+        generalist = classifier(classifier_path)
+        loaded = [classifier(path) for path in specialists]
+        routed = RoutedClassifier(generalist, fitting(generalist, loaded) if only_fitting_specialists else loaded)
         detector = None
         if detector_path is not None and settings.use_detector:
             detector = AnimalDetector(load_model(detector_path, providers, threads, expect_kind="detector"), settings.detector_size)
-        return cls(classifier, detector, settings)
+        return cls(routed, detector, settings)
 
     @property
     def taxonomy(self) -> Taxonomy:
@@ -80,7 +95,10 @@ class Recognizer:
 
     @property
     def model_ids(self) -> dict[str, str]:
-        ids = {"classifier": self.classifier.model.model_id}
+        """Every model in use, by role; specialists by the taxon they cover ("specialist Aves")."""
+        ids = {"classifier": self.classifier.generalist.model.model_id}
+        for specialist in self.classifier.specialists:
+            ids[f"specialist {specialist.scope.name}"] = specialist.model_id
         if self.detector is not None:
             ids["detector"] = self.detector.model.model_id
         return ids
@@ -91,30 +109,31 @@ class Recognizer:
 
     def observe(self, image: Image) -> tuple[str, list[Observation]]:
         """Run the models: which mode was used, and one observation per animal candidate."""
+        mode, detections, crops = self.crops(image)
+        probabilities = self.classifier.classify(crops, self.settings.routing)
+        return mode, [Observation(d, p) for d, p in zip(detections, probabilities, strict=True)]
+
+    def crops(self, image: Image) -> tuple[str, list[Detection], list[Image]]:
+        """Run the detector: the mode used, the animal candidates, and the square crop the classifiers see for each
+        (the whole frame, with no box, when the detector is off or finds nothing and the fallback is on)."""
         s = self.settings
         if self.detector is not None and s.use_detector:
             detections = self.detector.detect(image, s.detector_threshold, s.max_detections)
             if detections:
-                return MODE_DETECTOR, self._classify_boxes(image, detections)
+                h, w = image.shape[:2]
+                crops = []
+                for detection in detections:
+                    assert detection.box is not None
+                    x0, y0, x1, y1 = detection.box.to_pixels(w, h)
+                    crops.append(square_crop(image, x0, y0, x1, y1, s.crop_padding, self.classifier.crop_size))
+                return MODE_DETECTOR, detections, crops
             if not s.whole_frame_fallback:
-                return MODE_DETECTOR, []
+                return MODE_DETECTOR, [], []
             mode = MODE_FALLBACK
         else:
             mode = MODE_WHOLE_FRAME
         h, w = image.shape[:2]
-        whole = square_crop(image, 0, 0, w, h, 0.0, self.classifier.crop_size)
-        probabilities = self.classifier.classify([whole])[0]
-        return mode, [Observation(Detection(box=None, score=None), probabilities)]
-
-    def _classify_boxes(self, image: Image, detections: list[Detection]) -> list[Observation]:
-        h, w = image.shape[:2]
-        crops = []
-        for detection in detections:
-            assert detection.box is not None
-            x0, y0, x1, y1 = detection.box.to_pixels(w, h)
-            crops.append(square_crop(image, x0, y0, x1, y1, self.settings.crop_padding, self.classifier.crop_size))
-        probabilities = self.classifier.classify(crops)
-        return [Observation(d, p) for d, p in zip(detections, probabilities, strict=True)]
+        return mode, [Detection(box=None, score=None)], [square_crop(image, 0, 0, w, h, 0.0, self.classifier.crop_size)]
 
     def recognize(self, image: Image) -> Result:
         mode, observations = self.observe(image)

@@ -13,7 +13,7 @@ The rule, in full:
 3. **Hysteresis.** A new track shows its first decision at once. After that the
    shown label changes only when a different decision has come out of
    ``hold`` consecutive updates; a confidence change under the same label shows
-   at once. Moving the threshold re-decides immediately.
+   at once. Moving the threshold (or changing the species list) re-decides immediately.
 
 Everything here is a pure function of its arguments; the tests drive it with tables.
 """
@@ -57,7 +57,7 @@ class Track:
     shown: Shown
     pending: Key | None
     pending_count: int
-    threshold: float
+    decision: DecisionSettings
     first_seen: float
     last_seen: float
 
@@ -102,15 +102,15 @@ def match(tracks: Sequence[Track], observations: Sequence[Observation], min_iou:
     return assigned
 
 
-def _decide(history: Sequence[npt.NDArray[np.float32]], detection: Detection, taxonomy: Taxonomy, threshold: float) -> Shown:
+def _decide(history: Sequence[npt.NDArray[np.float32]], detection: Detection, taxonomy: Taxonomy, decision: DecisionSettings) -> Shown:
     mean = np.mean(np.stack(history), axis=0).astype(np.float32)
-    return decide_one(Observation(detection, mean), taxonomy, DecisionSettings(threshold=threshold))
+    return decide_one(Observation(detection, mean), taxonomy, decision)
 
 
-def _with_hysteresis(track: Track, decided: Shown, hold: int, threshold: float) -> Track:
+def _with_hysteresis(track: Track, decided: Shown, hold: int, decision: DecisionSettings) -> Track:
     new_key = key_of(decided)
-    if new_key == track.shown_key or threshold != track.threshold:
-        return replace(track, shown=decided, pending=None, pending_count=0, threshold=threshold)
+    if new_key == track.shown_key or decision != track.decision:
+        return replace(track, shown=decided, pending=None, pending_count=0, decision=decision)
     count = track.pending_count + 1 if new_key == track.pending else 1
     if count >= hold:
         return replace(track, shown=decided, pending=None, pending_count=0)
@@ -122,11 +122,12 @@ def update_tracks(
     observations: Sequence[Observation],
     now: float,
     taxonomy: Taxonomy,
-    threshold: float,
+    decision: DecisionSettings,
     settings: SmoothingSettings,
     next_id: int,
 ) -> tuple[list[Track], list[Track], int]:
-    """Fold one frame's observations into the tracks.
+    """Fold one frame's observations into the tracks, deciding with every rule a single photo gets
+    (threshold, not-an-animal mass, site species list).
 
     Returns (all live tracks, the tracks seen in this frame, the next free track id).
     """
@@ -138,15 +139,15 @@ def update_tracks(
         if oi in assigned:
             old = tracks[assigned[oi]]
             history = (*old.history, observation.probabilities)[-settings.window :]
-            decided = _decide(history, detection, taxonomy, threshold)
+            decided = _decide(history, detection, taxonomy, decision)
             moved = replace(old, box=detection.box, detector_score=detection.score, history=history, last_seen=now)
-            track = _with_hysteresis(moved, _relocated(decided, detection), settings.hold, threshold)
+            track = _with_hysteresis(moved, _relocated(decided, detection), settings.hold, decision)
             track = replace(track, shown=_relocated(track.shown, detection))
             updated[assigned[oi]] = track
         else:
             history = (observation.probabilities,)
-            decided = _decide(history, detection, taxonomy, threshold)
-            track = Track(next_id, detection.box, detection.score, history, decided, None, 0, threshold, now, now)
+            decided = _decide(history, detection, taxonomy, decision)
+            track = Track(next_id, detection.box, detection.score, history, decided, None, 0, decision, now, now)
             next_id += 1
         seen.append(track)
     alive = list(seen)

@@ -43,11 +43,12 @@ def _ascii(text: str) -> str:
 
 def prediction_item(prediction: Prediction) -> OverlayItem:
     taxon = prediction.taxon
-    name = taxon.display_name
-    if taxon.rank in SHOW_RANK:
+    name = prediction.label
+    if taxon.rank in SHOW_RANK and taxon.rank != "class":  # "unidentified bird" already says how far it got
         name += f" ({taxon.rank})"
     title = f"{name} {prediction.confidence:.0%}"
-    detail = taxon.scientific_name if taxon.scientific_name and taxon.scientific_name != taxon.display_name else None
+    scientific = prediction.scientific_name
+    detail = scientific if scientific and scientific != taxon.display_name else None
     return OverlayItem(prediction.box, title, detail, known=True)
 
 

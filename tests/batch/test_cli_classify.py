@@ -75,11 +75,12 @@ def test_json_records_follow_the_documented_shape(jsonl: tuple[list[dict], subpr
     assert by_name["usa-canyondeChelly.webp"]["predictions"] == []  # a blank scene
 
 
-def test_threshold_filters_predictions(archive: Path) -> None:
-    rows = [json.loads(line) for line in run("--json", "--threshold", "0.96", str(archive / "DCIM" / "100MEDIA")).stdout.splitlines()]
-    confidences = [p["confidence"] for r in rows for p in r["predictions"]]
-    assert confidences and min(confidences) >= 0.96
-    assert len(confidences) < 4
+def test_threshold_filters_predictions(archive: Path, jsonl: tuple[list[dict], subprocess.CompletedProcess[str]]) -> None:
+    rows = [json.loads(line) for line in run("--json", "--threshold", "0.995", str(archive / "DCIM" / "100MEDIA")).stdout.splitlines()]
+    strict = [p["confidence"] for r in rows for p in r["predictions"]]
+    default = [p["confidence"] for r in jsonl[0] if "100MEDIA" in r["path"] for p in r["predictions"]]  # threshold 0.7
+    assert strict and min(strict) >= 0.995
+    assert len(strict) < len(default)
 
 
 def test_whole_frame_mode_has_no_boxes(archive: Path) -> None:

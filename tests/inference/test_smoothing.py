@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from livespecies.inference.decision import DecisionSettings
 from livespecies.inference.smoothing import NOT_ANIMAL, UNKNOWN, SmoothingSettings, Track, iou, key_of, match, update_tracks
+from livespecies.inference.species_list import SpeciesList
 from livespecies.types import Box, Detection, Observation
 from tests.inference.test_taxonomy import TAXONOMY, probs
 
@@ -27,7 +29,7 @@ def run(frames: list[list[tuple[Box | None, np.ndarray]]], threshold: float = 0.
     shown = []
     for k, frame in enumerate(frames):
         observations = [Observation(Detection(box, 0.9), p) for box, p in frame]
-        tracks, seen, next_id = update_tracks(tracks, observations, k * dt, TAXONOMY, threshold, settings, next_id)
+        tracks, seen, next_id = update_tracks(tracks, observations, k * dt, TAXONOMY, DecisionSettings(threshold), settings, next_id)
         shown.append([(t.track_id, t.shown_key) for t in seen])
     return shown
 
@@ -67,9 +69,9 @@ def test_smoothing_table(frames, expected) -> None:  # type: ignore[no-untyped-d
 
 def test_moving_the_threshold_re_decides_at_once() -> None:
     split = probs(brown_bear=0.45, American_black_bear=0.45)
-    tracks, seen, next_id = update_tracks([], [Observation(Detection(LEFT, 0.9), split)], 0.0, TAXONOMY, 0.7, SETTINGS, 1)
+    tracks, seen, next_id = update_tracks([], [Observation(Detection(LEFT, 0.9), split)], 0.0, TAXONOMY, DecisionSettings(0.7), SETTINGS, 1)
     assert seen[0].shown_key == G
-    tracks, seen, _ = update_tracks(tracks, [Observation(Detection(LEFT, 0.9), split)], 0.1, TAXONOMY, 0.4, SETTINGS, next_id)
+    tracks, seen, _ = update_tracks(tracks, [Observation(Detection(LEFT, 0.9), split)], 0.1, TAXONOMY, DecisionSettings(0.4), SETTINGS, next_id)
     assert seen[0].shown_key == U  # 0.45 ≥ 0.4: the species, without waiting for the hold
 
 
@@ -81,8 +83,8 @@ def test_a_track_unseen_longer_than_max_age_is_forgotten() -> None:
 
 
 def test_label_follows_the_box() -> None:
-    tracks, seen, n = update_tracks([], [Observation(Detection(LEFT, 0.9), BEAR)], 0.0, TAXONOMY, 0.7, SETTINGS, 1)
-    tracks, seen, n = update_tracks(tracks, [Observation(Detection(LEFT_MOVED, 0.8), BEAR)], 0.1, TAXONOMY, 0.7, SETTINGS, n)
+    tracks, seen, n = update_tracks([], [Observation(Detection(LEFT, 0.9), BEAR)], 0.0, TAXONOMY, DecisionSettings(0.7), SETTINGS, 1)
+    tracks, seen, n = update_tracks(tracks, [Observation(Detection(LEFT_MOVED, 0.8), BEAR)], 0.1, TAXONOMY, DecisionSettings(0.7), SETTINGS, n)
     assert seen[0].shown.box == LEFT_MOVED and seen[0].shown.detector_score == 0.8  # type: ignore[union-attr]
 
 
@@ -101,3 +103,22 @@ def test_greedy_match_uses_each_track_once() -> None:
 def test_settings_are_bounded() -> None:
     with pytest.raises(ValueError):
         SmoothingSettings(window=0)
+
+
+def test_live_decisions_use_the_not_an_animal_rule_of_the_engine_settings() -> None:
+    """The live path once ignored ``min_organism_mass`` (it built its own settings with the threshold only):
+    a box that is 40 % sports car passed as an animal live but not in `classify`."""
+    mostly_living = probs(brown_bear=0.6, sports_car=0.4)
+    strict = DecisionSettings(0.5, min_organism_mass=0.7)
+    _, seen, _ = update_tracks([], [Observation(Detection(LEFT, 0.9), mostly_living)], 0.0, TAXONOMY, strict, SETTINGS, 1)
+    assert seen[0].shown_key == NOT_ANIMAL
+    _, seen, _ = update_tracks([], [Observation(Detection(LEFT, 0.9), mostly_living)], 0.0, TAXONOMY, DecisionSettings(0.5, 0.5), SETTINGS, 1)
+    assert seen[0].shown_key == U
+
+
+def test_live_decisions_follow_the_site_species_list() -> None:
+    """A species outside the site list is shown at the genus that holds a listed one, live as in `classify`."""
+    site = SpeciesList("site.txt", ("Ursus americanus",))
+    decision = DecisionSettings(0.7, species=site)
+    _, seen, _ = update_tracks([], [Observation(Detection(LEFT, 0.9), BEAR)], 0.0, TAXONOMY, decision, SETTINGS, 1)
+    assert seen[0].shown_key == G

@@ -11,11 +11,12 @@ from livespecies.inference.model_file import load_model
 from livespecies.inference.taxonomy import Taxonomy
 from training.build_default_models import imagenet_labels
 from training.registry import DEFAULT_CACHE
+from training.taxonomy.wordnet import WordNet
 
 
 @pytest.fixture(scope="module")
 def labels() -> list[LabelSpec]:
-    built, _notes = imagenet_labels(Path(__file__).resolve().parents[2] / DEFAULT_CACHE)
+    built, _notes = imagenet_labels(Path(__file__).resolve().parents[2] / DEFAULT_CACHE, WordNet.load())
     return built
 
 

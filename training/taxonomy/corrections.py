@@ -135,6 +135,8 @@ LABELS: dict[str, LabelFix] = {
     "n02403003": LabelFix("breed", ("species", "Bos taurus")),  # ox
     # WordNet gives the black mamba the green mamba's binomial; ImageNet's class is the green one.
     "n01749939": LabelFix("species", ("species", "Dendroaspis angusticeps")),
+    # WordNet has the genus only; ImageNet's warthogs are the common warthog.
+    "n02397096": LabelFix("species", ("species", "Phacochoerus africanus")),
 }
 
 # Common names for taxa that WordNet cannot name unambiguously.
@@ -162,4 +164,12 @@ TAXON_COMMON_NAMES: dict[TaxonKey, str] = {
     ("infraclass", "Marsupialia"): "marsupial",
     ("order", "Diprotodontia"): "diprotodont marsupial",
     ("family", "Cacatuidae"): "cockatoo",
+    # Classes are what a class-level answer shows ("unidentified insect"): each needs a plain name.
+    ("class", "Insecta"): "insect",
+    ("class", "Polyplacophora"): "chiton",
+    ("class", "Basidiomycetes"): "basidiomycete fungus",
+    ("class", "Gasteromycetes"): "gasteromycete fungus",
+    ("class", "Ascomycetes"): "ascomycete fungus",
+    ("class", "Dicotyledones"): "dicot plant",
+    ("class", "Monocotyledones"): "monocot plant",
 }
