@@ -9,6 +9,9 @@ tests/data/photos, so every image holds what a camera would see. Prints:
 * the same work done with bare cv2 + onnxruntime sessions (no livespecies code), and the ratio;
 * the throughput of ``livespecies classify``'s pipelined loop (decode ahead in a thread).
 
+The engine runs without the bird and insect specialists here, so that it does the same work as the raw
+baseline; what the specialists add is measured by ``bench/bench_routing.py``.
+
 Numbers only: nothing here passes or fails. The machines are shared, so compare
 the ratio, and rerun before trusting a difference of a few percent.
 """
@@ -61,8 +64,8 @@ class Raw:
     def __init__(self, recognizer: Recognizer) -> None:
         assert recognizer.detector is not None
         self.det = recognizer.detector.model.session
-        self.cls = recognizer.classifier.model.session
-        self.cls_spec = recognizer.classifier.spec
+        self.cls = recognizer.classifier.generalist.model.session
+        self.cls_spec = recognizer.classifier.generalist.spec
         self.settings = recognizer.settings
         self.size = recognizer.detector.spec.width
 
@@ -94,11 +97,19 @@ class Raw:
 
 def classify_stage(recognizer: Recognizer, pixels: np.ndarray, detections: list[Detection]) -> list[Observation]:
     """The classifier's share of recognize(): the boxes' crops, or the whole frame when there is no box (fallback)."""
-    if detections:
-        return recognizer._classify_boxes(pixels, detections)
     h, w = pixels.shape[:2]
-    probabilities = recognizer.classifier.classify([square_crop(pixels, 0, 0, w, h, 0.0, recognizer.classifier.crop_size)])[0]
-    return [Observation(Detection(None, None), probabilities)]
+    size = recognizer.classifier.crop_size
+    if detections:
+        crops = []
+        for detection in detections:
+            assert detection.box is not None
+            x0, y0, x1, y1 = detection.box.to_pixels(w, h)
+            crops.append(square_crop(pixels, x0, y0, x1, y1, recognizer.settings.crop_padding, size))
+    else:
+        detections = [Detection(None, None)]
+        crops = [square_crop(pixels, 0, 0, w, h, 0.0, size)]
+    probabilities = recognizer.classifier.classify(crops, recognizer.settings.routing)
+    return [Observation(d, p) for d, p in zip(detections, probabilities, strict=True)]
 
 
 def time_one(recognizer: Recognizer, raw: Raw, path: Path, blob: bytes) -> dict[str, float]:

@@ -40,7 +40,7 @@ from livespecies.capture.sources import VideoCaptureSource  # noqa: E402
 from livespecies.gui.app import LIVE_DETECTOR_SIZE, load_live_recognizer  # noqa: E402
 from livespecies.gui.live_session import LiveSession  # noqa: E402
 from livespecies.gui.main_window import MainWindow, WindowOptions  # noqa: E402
-from livespecies.inference.defaults import default_classifier, default_detector  # noqa: E402
+from livespecies.inference.defaults import default_classifier, default_detector, default_specialists  # noqa: E402
 from livespecies.inference.engine import EngineSettings  # noqa: E402
 from livespecies.types import Frame  # noqa: E402
 
@@ -85,7 +85,7 @@ def main() -> int:
         clip = Path(tmp) / "1080p30.mp4"
         make_clip(clip)
         settings = EngineSettings(detector_size=args.detector_size, use_detector=not args.no_detector)
-        recognizer = load_live_recognizer(default_classifier(), None if args.no_detector else default_detector(), settings)
+        recognizer = load_live_recognizer(default_classifier(), None if args.no_detector else default_detector(), settings, default_specialists())
         options = WindowOptions(recognizer, None, None, (), Path(tmp) / "snaps", 0.7)
         window = MainWindow(options, QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat))
         window.resize(1280, 760)
@@ -153,7 +153,7 @@ def main() -> int:
     shown_fps = (marks["shown_end"] - marks["shown"]) / wall
     ordered = sorted(latencies)
     mode = "whole-frame" if args.no_detector else f"detector {recognizer.detector.spec.width if recognizer.detector else '-'} px"
-    threads = recognizer.classifier.model.session.get_session_options().intra_op_num_threads
+    threads = recognizer.classifier.generalist.model.session.get_session_options().intra_op_num_threads
     print(f"live window, 1920x1080 30 fps file in real time, {mode}, onnxruntime threads {threads}, {wall:.0f} s measured")
     print(f"source {source_fps:.1f} fps, displayed {shown_fps:.1f} fps ({shown_fps / source_fps:.1%} of source)")
     print(f"results {results['count'] / wall:.1f}/s, inference median {statistics.median(results['inference']) * 1000:.0f} ms")

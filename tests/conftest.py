@@ -27,11 +27,11 @@ def models_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def recognizer():  # type: ignore[no-untyped-def]
-    """The shipped detector and classifier with the shipped default settings, loaded once."""
-    from livespecies.inference.defaults import default_classifier, default_detector
+    """The shipped detector, classifier and specialists with the shipped default settings, loaded once."""
+    from livespecies.inference.defaults import default_classifier, default_detector, default_specialists
     from livespecies.inference.engine import EngineSettings, Recognizer
 
-    return Recognizer.from_files(default_classifier(), default_detector(), EngineSettings())
+    return Recognizer.from_files(default_classifier(), default_detector(), EngineSettings(), specialists=default_specialists())
 
 
 @pytest.fixture(scope="session")

@@ -32,7 +32,7 @@ from livespecies.inference.defaults import default_classifier, default_detector,
 from livespecies.inference.engine import EngineSettings, Recognizer
 from livespecies.inference.specialists import COMBINATION_RULES, RoutingSettings, Specialist
 from livespecies.inference.taxonomy import Taxonomy
-from livespecies.types import Detection, Observation, Result
+from livespecies.types import Detection, Observation, Result, Taxon
 
 PHOTOS = Path("tests/data/photos")
 TaxonKey = tuple[str, str]
@@ -84,14 +84,31 @@ def grade(result: Result, truth: Truth, taxonomy: Taxonomy) -> str:
     if truth.taxon in keys:
         return "finer"
     truth_lineage = truth.lineage or _lineage_of(truth.taxon, taxonomy)
-    if keys[0] not in truth_lineage:
+    matched = _vouched_rank(claimed.lineage, truth_lineage)
+    if matched is None:
         return "wrong"
-    rank = keys[0][0]
-    if rank in GENUS_RANKS or rank in ("species", "subspecies"):
+    if matched in GENUS_RANKS or matched in ("species", "subspecies"):
         return "genus"
-    if rank in FAMILY_RANKS:
+    if matched in FAMILY_RANKS:
         return "family"
-    return "class" if rank == "class" else "order"
+    return "class" if matched == "class" else "order"
+
+
+def _vouched_rank(claimed: Sequence[Taxon], truth_lineage: Sequence[TaxonKey]) -> str | None:
+    """The rank at which a claim off the truth's own lineage is still known to be true, or None when it is wrong.
+
+    A group without a rank ("zebra", "badger") is credited at its nearest ranked ancestor (Equus, Mustelidae),
+    because the truth file cannot say whether the animal is inside the group. A rank the truth file does not list
+    (suborder Oscines, superfamily Apoidea) is credited at the next coarser rank it does list, provided no
+    rank the truth lists names something else on the way (flamingo in WordNet's order Ciconiiformes is wrong).
+    """
+    truth_ranks = {rank: name for rank, name in truth_lineage}
+    for taxon in claimed:
+        if (taxon.rank, taxon.name) in truth_lineage:
+            return taxon.rank
+        if taxon.rank in truth_ranks:
+            return None  # a rank the truth names, with another name
+    return None
 
 
 def score(result: Result, truth: Truth, taxonomy: Taxonomy) -> str:

@@ -34,26 +34,31 @@ from livespecies.inference.contract import LabelSpec
 from livespecies.inference.preprocess import Image
 from livespecies.inference.taxonomy import Taxonomy
 
-COMBINATION_RULES = ("evidence", "generalist", "specialist")
+COMBINATION_RULES = ("confident", "evidence", "generalist", "specialist")
 
 
 @dataclass(frozen=True)
 class RoutingSettings:
     """``route_threshold``: generalist probability inside a scope that sends a crop to its specialist.
 
-    ``rule``: how much of the crop lies inside the scope, given the generalist's
-    ``m`` and the specialist's own in-scope probability ``s`` (1 - background):
+    ``rule``: how much of the crop lies inside the scope, given the generalist's probability ``m`` for the
+    scope and the specialist's output:
 
-    * ``evidence``: both are evidence, combined as independent votes (odds multiply):
-      ``q = m·s / (m·s + (1-m)·(1-s))``;
-    * ``generalist``: ``q = m`` (the naive rule: a bird ImageNet is unsure of stays unnamed);
-    * ``specialist``: ``q = s``.
+    * ``confident`` (default): ``m``, raised when the specialist is sure of one species: ``max(m, votes(m, top))``
+      where ``top`` is its most probable species and ``votes(a, b) = ab / (ab + (1-a)(1-b))`` (independent votes:
+      their odds multiply). A blue tit at m = 0.6 that the specialist calls a blue tit at 0.9 counts as a bird
+      at 0.93, and is named; a sea lion at m = 0.6 that the specialist spreads over ten gulls stays at 0.6.
+    * ``evidence``: ``votes(m, 1 - background)``. Measured on real photos, the iNaturalist models put under
+      10 % on ``background`` for most mammals too (median in-scope 0.98 on 163 mammal crops), so this turns
+      sheep and sea lions into birds: wrong claims on mammals rose from 8 % to 15-23 %.
+    * ``generalist``: ``q = m`` (the naive product: a bird ImageNet is unsure of stays unnamed).
+    * ``specialist``: ``q = 1 - background``.
 
     The defaults were chosen by measurement on real photos (README, "Specialists").
     """
 
     route_threshold: float = 0.2
-    rule: str = "evidence"
+    rule: str = "confident"
 
     def __post_init__(self) -> None:
         if not 0.0 < self.route_threshold <= 1.0:
@@ -62,15 +67,23 @@ class RoutingSettings:
             raise ValueError(f"rule must be one of {', '.join(COMBINATION_RULES)}, got {self.rule!r}")
 
 
-def in_scope_mass(generalist: float, specialist: float, rule: str) -> float:
+def _votes(a: float, b: float) -> float:
+    """Two independent probabilities for the same event, combined as votes (their odds multiply)."""
+    agree, disagree = a * b, (1.0 - a) * (1.0 - b)
+    return agree / (agree + disagree) if agree + disagree > 0 else a
+
+
+def in_scope_mass(generalist: float, specialist: Probabilities, organism: npt.NDArray[np.bool_], rule: str) -> float:
     """The combined probability that the crop lies inside the specialist's scope (see ``RoutingSettings``)."""
+    inside = float(specialist[organism].sum())
     if rule == "generalist":
         return generalist
     if rule == "specialist":
-        return specialist
-    agree = generalist * specialist
-    disagree = (1.0 - generalist) * (1.0 - specialist)
-    return agree / (agree + disagree) if agree + disagree > 0 else generalist
+        return inside
+    if rule == "evidence":
+        return _votes(generalist, inside)
+    top = float(specialist[organism].max()) if organism.any() else 0.0
+    return max(generalist, _votes(generalist, top))
 
 
 def combine(
@@ -87,7 +100,7 @@ def combine(
     """
     m = float(joint[in_scope].sum())
     s = float(specialist[organism].sum())
-    q = in_scope_mass(m, s, rule)
+    q = in_scope_mass(m, specialist, organism, rule)
     out = joint.copy()
     outside = ~in_scope
     out[outside] *= (1.0 - q) / (1.0 - m) if m < 1.0 else 0.0

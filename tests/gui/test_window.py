@@ -60,11 +60,11 @@ def test_threshold_slider_changes_what_is_claimed_and_drawn(qtbot, make_window: 
     qtbot.waitUntil(lambda: count_colour(qimage_array(window), KNOWN) > 0, timeout=5000)  # the next repaint draws them
     qtbot.wait(300)
     loose_green = count_colour(qimage_array(window), KNOWN)
-    window.threshold_slider.setValue(96)
-    qtbot.waitUntil(lambda: window.latest is not None and window.latest.threshold == 0.96, timeout=30000)
+    window.threshold_slider.setValue(99)
+    qtbot.waitUntil(lambda: window.latest is not None and window.latest.threshold == 0.99, timeout=30000)
     strict = window.latest
     assert strict is not None and len(strict.result.predictions) < 3
-    assert all(p.confidence >= 0.96 for p in strict.result.predictions)
+    assert all(p.confidence >= 0.99 for p in strict.result.predictions)
     qtbot.waitUntil(lambda: count_colour(qimage_array(window), KNOWN) < loose_green, timeout=5000)
 
 

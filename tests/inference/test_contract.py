@@ -9,6 +9,7 @@ import pytest
 
 from livespecies.errors import ModelError
 from livespecies.inference.contract import ModelContract
+from livespecies.types import Taxon
 from tests.tiny_models import contract
 
 
@@ -61,3 +62,26 @@ def test_malformed_metadata_is_refused_with_the_field_named(path: str, value: ob
 def test_not_json_at_all() -> None:
     with pytest.raises(ModelError, match="not valid JSON"):
         ModelContract.from_json("{nope", source="m.onnx")
+
+
+def test_a_specialist_scope_round_trips() -> None:
+    original = contract(3, scope=Taxon("kingdom", "Animalia"))
+    assert ModelContract.from_json(original.to_json()) == original
+    assert ModelContract.from_json(contract(3).to_json()).scope is None  # files without a scope still load
+
+
+@pytest.mark.parametrize(
+    ("scope", "message"),
+    [
+        ({"rank": "class", "name": "Aves"}, "label 'creature 0' does not descend from the model's scope class Aves"),
+        ({"rank": "clade", "name": "Aves"}, "'scope.rank' is 'clade'"),
+        ({"rank": "class"}, "'scope.name' is missing"),
+        ({"rank": "class", "name": "Aves", "why": "birds"}, "'scope.why' is not part of the livespecies model format"),
+    ],
+)
+def test_a_scope_that_does_not_hold_every_species_is_refused(scope: dict[str, str], message: str) -> None:
+    """A specialist's answers are counted inside its scope: a label outside it would be counted in the wrong taxon."""
+    data = json.loads(contract(3).to_json())
+    data["scope"] = scope
+    with pytest.raises(ModelError, match=re.escape(message)):
+        ModelContract.from_json(json.dumps(data), source="m.onnx")

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from livespecies.capture.image_file import load_image
+from livespecies.inference.contract import RANK_ORDER
 from livespecies.inference.engine import MODE_DETECTOR, Recognizer
 from livespecies.types import Result
-from training.evaluate_default import Truth, read_truth, score
+from training.evaluate_default import INFORMATIVE, Truth, grade, read_truth, score
 
 TRUTHS = read_truth(Path(__file__).resolve().parents[1] / "data" / "photos")
 IN_VOCABULARY = [t for t in TRUTHS if t.in_vocabulary]
@@ -39,7 +40,8 @@ def outcome(results: dict[str, Result], truth: Truth, recognizer: Recognizer) ->
 
 @pytest.mark.parametrize("truth", [t for t in IN_VOCABULARY if t.path not in ROLLS_UP], ids=lambda t: t.path)
 def test_in_vocabulary_animals_are_named_at_their_species_or_genus(truth: Truth, results: dict[str, Result], recognizer: Recognizer) -> None:
-    assert outcome(results, truth, recognizer) == "exact", results[truth.path].predictions[:1]
+    # The scarlet macaw is ImageNet's "macaw" and the bird specialist's Ara species: named as the genus Ara.
+    assert grade(results[truth.path], truth, recognizer.taxonomy) in ("exact", "finer", "genus"), results[truth.path].predictions[:1]
 
 
 @pytest.mark.parametrize("truth", [t for t in IN_VOCABULARY if t.path in ROLLS_UP], ids=lambda t: t.path)
@@ -52,19 +54,32 @@ def test_blank_scenes_report_nothing(truth: Truth, results: dict[str, Result]) -
     assert results[truth.path].predictions == ()
 
 
-def test_animals_outside_the_vocabulary_mostly_get_a_true_coarser_answer(results: dict[str, Result], recognizer: Recognizer) -> None:
-    """Giraffes, moose, narwhals, most fish: ImageNet has no class for them. Measured: 23 of 37 true
-    (2 exact, 21 rolled up), 3 nothing, 11 wrong (see README). Guard against getting worse."""
-    counts = Counter(outcome(results, t, recognizer) for t in OUT_OF_VOCABULARY)
-    assert counts["exact"] + counts["rollup"] >= 22, counts
-    assert counts["wrong"] <= 12, counts
+def test_animals_outside_the_vocabulary_get_a_true_answer_at_class_or_finer_or_none(results: dict[str, Result], recognizer: Recognizer) -> None:
+    """Giraffes, moose, narwhals, most fish: ImageNet has no class for them. Measured with the specialists and the
+    no-answer-above-class rule: 11 informative (4 exact, 7 inside a truth known only to the genus or family),
+    10 "unidentified <class>", 13 nothing, 3 wrong (see README). Guard against getting worse."""
+    counts = Counter(grade(results[t.path], t, recognizer.taxonomy) for t in OUT_OF_VOCABULARY)
+    assert sum(counts[g] for g in INFORMATIVE) >= 10, counts
+    assert counts["wrong"] <= 4, counts
+
+
+def test_no_answer_lacks_a_scientific_name_or_stands_above_class(results: dict[str, Result]) -> None:
+    """ "placental (Eutheria)" and "vertebrate" help nobody; "zebra" must say Equus."""
+    predictions = [p for result in results.values() for p in result.predictions]
+    assert predictions
+    for prediction in predictions:
+        assert prediction.scientific_name, prediction
+        rank = RANK_ORDER.index(prediction.taxon.rank)
+        assert rank <= RANK_ORDER.index("order") or prediction.taxon.rank == "class", prediction
+        if prediction.taxon.rank == "class":
+            assert prediction.label.startswith("unidentified "), prediction
 
 
 def test_several_animals_in_one_image_are_reported_separately(results: dict[str, Result]) -> None:
     hens = results["animals/explore_farm_animals-chicken.webp"]
     assert hens.mode == MODE_DETECTOR
     assert len(hens.predictions) >= 2
-    assert all(p.taxon.name in ("hen", "cock", "Gallus gallus") for p in hens.predictions)
+    assert all(p.taxon.name in ("hen", "cock", "Gallus gallus", "Gallus gallus domesticus") for p in hens.predictions)
     boxes = [p.box for p in hens.predictions]
     assert all(b is not None for b in boxes) and len({(round(b.x, 2), round(b.y, 2)) for b in boxes if b}) == len(boxes)
 
