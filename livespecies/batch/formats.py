@@ -147,8 +147,9 @@ class MegaDetectorWriter:
         for prediction in record.result.predictions:
             d = prediction_to_dict(prediction)
             conf = d["detector_confidence"] if d["detector_confidence"] is not None else d["confidence"]
+            # "classifier_models" is ours: which classifiers the answer rests on (the generalist, a specialist).
             detections.append({"category": "1", "conf": conf, "bbox": d["box"] or [0.0, 0.0, 1.0, 1.0],
-                               "classifications": [[self._category(d), d["confidence"]]]})  # fmt: skip
+                               "classifications": [[self._category(d), d["confidence"]]], "classifier_models": d["models"]})  # fmt: skip
         for detection in record.result.unidentified:
             assert detection.box is not None
             detections.append({"category": "1", "conf": round(detection.score or 0.0, 4),
@@ -165,6 +166,7 @@ class MegaDetectorWriter:
                 "detector": self.model_ids.get("detector", "none (whole-frame classification)"),
                 "detection_completion_time": now,
                 "classifier": self.model_ids.get("classifier", ""),
+                "classifier_specialists": {k.removeprefix("specialist "): v for k, v in self.model_ids.items() if k.startswith("specialist ")},
                 "classification_completion_time": now,
                 "livespecies_version": __version__,
             },

@@ -112,6 +112,71 @@ def test_megadetector_batch_json_for_timelapse(archive: Path, tmp_path: Path) ->
     category, confidence = bear["classifications"][0]
     assert document["classification_categories"][category] == "polar bear" and confidence > 0.9
     assert len(bear["bbox"]) == 4
+    # Which models answered: the generalist for the bear, the bird specialist for the hens.
+    assert bear["classifier_models"] == ["livespecies/imagenet-ensemble-mnv2-lite0@1"]
+    hen = files["DCIM/100MEDIA/explore_farm_animals-chicken.webp"]["detections"][0]
+    assert hen["classifier_models"][0] == "livespecies/inat2017-birds-mobilenet-v2@2017"
+    assert set(document["info"]["classifier_specialists"]) == {"Aves", "Insecta"}
+
+
+BIRDS = ["animals/erase-kingfisher.webp", "animals/explore_farm_animals-duck.webp"]
+
+
+def test_birds_are_named_by_the_bird_specialist_and_say_so(photos: Path) -> None:
+    rows = {Path(r["path"]).name: r for r in map(json.loads, run("--json", *(str(photos / b) for b in BIRDS)).stdout.splitlines())}
+    kingfisher = rows["erase-kingfisher.webp"]["predictions"][0]
+    assert kingfisher["scientific_name"] == "Alcedo atthis" and kingfisher["label"] == "Common Kingfisher" and kingfisher["confidence"] >= 0.9
+    assert kingfisher["models"] == ["livespecies/inat2017-birds-mobilenet-v2@2017"]
+    assert [t["name"] for t in kingfisher["lineage"]][:3] == ["Alcedo atthis", "Alcedo", "Alcedinidae"]
+    # Without the specialists the same photos are ImageNet's business: no kingfisher class there.
+    done = run("--json", "--no-specialists", *(str(photos / b) for b in BIRDS))
+    plain = {Path(r["path"]).name: r for r in map(json.loads, done.stdout.splitlines())}
+    assert all(p["scientific_name"] != "Alcedo atthis" for p in plain["erase-kingfisher.webp"]["predictions"])
+
+
+def test_a_site_species_list_moves_unlisted_species_up(photos: Path, tmp_path: Path) -> None:
+    """The Common Kingfisher is not on a list of American kingfishers: it becomes the family that holds them."""
+    site = tmp_path / "site.txt"
+    site.write_text("# river site\nMegaceryle alcyon   # belted kingfisher\nAnas platyrhynchos\n")
+    done = run("--json", "--species-list", str(site), *(str(photos / b) for b in BIRDS))
+    assert done.returncode == 0, done.stderr
+    rows = {Path(r["path"]).name: r for r in map(json.loads, done.stdout.splitlines())}
+    kingfisher = rows["erase-kingfisher.webp"]["predictions"][0]
+    assert kingfisher["rank"] == "family" and kingfisher["scientific_name"] == "Alcedinidae"
+    duck = rows["explore_farm_animals-duck.webp"]["predictions"][0]
+    assert "Anas platyrhynchos" in [t["name"] for t in duck["lineage"]]  # the domestic duck is inside a listed species
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "names no species"),
+        (b"kingfisher\n", "line 1: 'kingfisher' is not a scientific name"),
+        (b"\xff\xfe\x00A", "is not UTF-8 text"),
+    ],
+)
+def test_a_species_list_that_cannot_be_used_stops_with_one_line(content: bytes, message: str, photos: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site.txt"
+    site.write_bytes(content)
+    done = run("--species-list", str(site), str(photos / GOOD[0]))
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1 and message in lines[0], done.stderr
+
+
+def test_unknown_names_in_a_species_list_are_a_warning(photos: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site.txt"
+    site.write_text("Ursus maritimus\nProcyon lotor\n")
+    done = run("--json", "--species-list", str(site), str(photos / GOOD[0]))
+    assert done.returncode == 0
+    assert "warning" in done.stderr and "Procyon lotor" in done.stderr
+    assert json.loads(done.stdout)["predictions"][0]["scientific_name"] == "Ursus maritimus"
+
+
+def test_a_specialist_file_without_a_scope_is_refused(photos: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    done = run("--specialist", "models/imagenet-ensemble-mnv2-lite0.onnx", str(photos / GOOD[0]), cwd=root)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1 and "declares no scope" in lines[0]
 
 
 def test_exif_rotated_photo_gives_boxes_in_the_upright_image(photos: Path, tmp_path: Path) -> None:

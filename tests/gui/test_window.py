@@ -212,3 +212,43 @@ def test_model_picker_swaps_the_classifier_and_refuses_bad_files(qtbot, make_win
     names = {f"creature {i}" for i in range(3)}
     qtbot.waitUntil(lambda: window.latest is not None and any(p.label in names for p in window.latest.result.predictions), timeout=30000)
     assert window.options.recognizer is not None and window.options.recognizer.detector is not None  # the shipped detector stays
+
+
+def test_model_picker_adds_a_specialist_next_to_the_classifier(qtbot, make_window: MakeWindow, tmp_path: Path, models_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    """A file with a scope goes behind the classifier (replacing the specialist for the same taxon); one without replaces it."""
+    window = make_window()
+    before = window.options.recognizer.classifier  # type: ignore[union-attr]
+    assert sorted(s.scope.name for s in before.specialists) == ["Aves", "Insecta"]
+    assert window.use_classifier(models_dir / "inat2017-birds-mobilenet-v2.onnx")
+    after = window.options.recognizer.classifier  # type: ignore[union-attr]
+    assert after.generalist is before.generalist and sorted(s.scope.name for s in after.specialists) == ["Aves", "Insecta"]
+    assert "as the specialist for Aves" in window.statusBar().currentMessage()
+    # A user's classifier without birds or insects in its tree keeps no specialist, and says nothing is wrong.
+    from tests.tiny_models import contract, write_classifier
+
+    assert window.use_classifier(write_classifier(tmp_path / "mine.onnx", metadata=contract(3)))
+    assert window.options.recognizer.classifier.specialists == []  # type: ignore[union-attr]
+    assert window.error_text == ""
+
+
+def test_species_list_in_the_window_applies_without_a_restart_and_is_remembered(qtbot, make_window: MakeWindow, photos: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    window.open_source(str(single_photo_folder(photos, tmp_path, "animals/explore_world_animals-polar_bear.webp")))
+    qtbot.waitUntil(lambda: window.latest is not None and any(p.taxon.name == "Ursus maritimus" for p in window.latest.result.predictions),
+                    timeout=30000)  # fmt: skip
+    session = window.session
+    site = tmp_path / "site.txt"
+    site.write_text("Ursus americanus  # black bears only here\nProcyon lotor\n")
+    assert window.use_species_list(site)
+    assert "Procyon lotor" in window.error_text  # unknown to the models: named, the rest applies
+    qtbot.waitUntil(lambda: window.latest is not None and any(p.taxon.name == "Ursus" for p in window.latest.result.predictions), timeout=30000)
+    assert window.session is session  # same source, same threads: no restart
+    assert window.species_button.text() == "Species: site.txt"
+    assert window.preferences.species_list == site
+    (tmp_path / "empty.txt").write_text("# nothing\n")
+    assert not window.use_species_list(tmp_path / "empty.txt")
+    assert "names no species" in window.error_text and window.preferences.species_list == site  # the old list stays
+    assert window.use_species_list(None)
+    qtbot.waitUntil(lambda: window.latest is not None and any(p.taxon.name == "Ursus maritimus" for p in window.latest.result.predictions),
+                    timeout=30000)  # fmt: skip
+    assert window.species_button.text() == "Species: all" and window.preferences.species_list is None

@@ -151,3 +151,26 @@ def test_evaluate_command_on_new_labelled_photos(head_run, dataset: Path, tmp_pa
     (tmp_path / "other" / "wolf" / "w.jpg").write_bytes((next((dataset / "test" / "bird").glob("*.jpg"))).read_bytes())
     assert evaluate_main(["--checkpoint", str(head_run.model_file), "--data", str(tmp_path / "other")]) == 2
     assert "wolf that the model was not trained on" in capsys.readouterr().err
+
+
+def test_export_with_a_scope_makes_a_specialist_the_engine_routes_to(head_run, dataset: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """A user's model can declare a scope and be loaded with --specialist; a scope its labels do not fit is one sentence."""
+    from training.export_user import main as export_main
+
+    refused = tmp_path / "birds.onnx"
+    assert export_main(["--checkpoint", str(head_run.model_file), "--out", str(refused), "--scope", "class:Aves"]) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and "does not descend from the model's scope class Aves" in error[0] and not refused.exists()
+    assert export_main(["--checkpoint", str(head_run.model_file), "--out", str(refused), "--scope", "Aves"]) == 2
+    assert "is not RANK:NAME" in capsys.readouterr().err
+
+    mine = tmp_path / "animals.onnx"
+    arguments = ["--checkpoint", str(head_run.model_file), "--out", str(mine), "--scope", "kingdom:Animalia", "--model-id", "user/mine@1"]
+    assert export_main(arguments) == 0
+    scope = load_model(mine).contract.scope
+    assert scope is not None and (scope.rank, scope.name) == ("kingdom", "Animalia")
+    done = subprocess.run([sys.executable, "-m", "livespecies", "classify", "--json", "--specialist", str(mine), "--threshold", "0.3",
+                           str(dataset / "test" / "bird")], capture_output=True, text=True, timeout=120, cwd=ROOT)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    models = {m for line in done.stdout.splitlines() for p in json.loads(line)["predictions"] for m in p["models"]}
+    assert "user/mine@1" in models
