@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from livespecies.capture.latest import LatestFrame, SkipCounter
+from livespecies.inference.decision import display_order
 from livespecies.inference.engine import Recognizer
 from livespecies.inference.smoothing import SmoothingSettings, Track, update_tracks
 from livespecies.types import Detection, Frame, Prediction, Result
@@ -62,7 +63,7 @@ class LivePipeline:
                 predictions.append((track.shown, track.track_id))
             elif isinstance(track.shown, Detection) and track.shown.box is not None:
                 unidentified.append(track.shown)
-        predictions.sort(key=lambda pair: -pair[0].confidence)
+        predictions.sort(key=lambda pair: display_order(pair[0]))
         result = Result(frame.width, frame.height, tuple(p for p, _ in predictions), tuple(unidentified), mode)
         return LiveResult(frame, result, tuple(i for _, i in predictions), started, time.monotonic(), threshold)
 

@@ -59,6 +59,16 @@ def decide_one(observation: Observation, taxonomy: Taxonomy, settings: DecisionS
     )
 
 
+def display_order(prediction: Prediction) -> tuple[bool, float]:
+    """Named answers first, then "unidentified <class>" ones, each by confidence, highest first.
+
+    A class always has a larger summed probability than anything inside it, so by confidence alone a second,
+    poor box on the same bird ("unidentified bird 100 %") would come before the box that names it
+    ("Common Kingfisher 98 %"), and tools that read the first answer would read the useless one.
+    """
+    return (prediction.taxon.rank == "class", -prediction.confidence)
+
+
 def decide(
     observations: Sequence[Observation],
     taxonomy: Taxonomy,
@@ -67,7 +77,7 @@ def decide(
     height: int,
     mode: str,
 ) -> Result:
-    """All observations of one image → a Result, predictions sorted by confidence (highest first)."""
+    """All observations of one image → a Result, predictions in ``display_order``."""
     predictions: list[Prediction] = []
     unidentified: list[Detection] = []
     for observation in observations:
@@ -76,5 +86,5 @@ def decide(
             predictions.append(outcome)
         elif isinstance(outcome, Detection) and outcome.box is not None:
             unidentified.append(outcome)
-    predictions.sort(key=lambda p: -p.confidence)
+    predictions.sort(key=display_order)
     return Result(width=width, height=height, predictions=tuple(predictions), unidentified=tuple(unidentified), mode=mode)

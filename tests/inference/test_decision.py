@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from livespecies.inference.decision import DecisionSettings, decide, decide_one
-from livespecies.types import Box, Detection, Observation, Prediction
+from livespecies.inference.decision import DecisionSettings, decide, decide_one, display_order
+from livespecies.types import Box, Detection, Observation, Prediction, Taxon
 from tests.inference.test_taxonomy import TAXONOMY, probs
 
 BOX = Box(0.1, 0.2, 0.3, 0.4)
@@ -52,3 +52,14 @@ def test_whole_frame_observation_that_is_not_sure_reports_no_unknown_box() -> No
 def test_settings_are_bounded(threshold: float, organism: float) -> None:
     with pytest.raises(ValueError):
         DecisionSettings(threshold, organism)
+
+
+def test_unidentified_class_answers_come_after_named_ones() -> None:
+    """Sorted by confidence alone, "unidentified bird 100 %" on a poor second box would be read first."""
+    aves, animalia = Taxon("class", "Aves", "bird"), Taxon("kingdom", "Animalia", "animal")
+    kingfisher = Taxon("species", "Alcedo atthis", "Common Kingfisher")
+    unidentified = Prediction(aves, 1.0, (aves, animalia), BOX, 0.5)
+    named = Prediction(kingfisher, 0.98, (kingfisher, aves, animalia), BOX, 0.9)
+    coarse = Prediction(Taxon("order", "Coraciiformes"), 0.99, (Taxon("order", "Coraciiformes"), aves, animalia), BOX, 0.9)
+    assert sorted([unidentified, named, coarse], key=display_order) == [coarse, named, unidentified]
+    assert unidentified.label == "unidentified bird" and unidentified.scientific_name == "Aves"
