@@ -9,7 +9,10 @@ google-coral/test_data repository), pinned here by sha256. Each label reads
 * family and order come from the same WordNet-derived taxonomy as the generalist's
   labels, where WordNet knows the genus and places it inside the model's scope (the
   bird genus *Prunella* must not land among WordNet's plants of that name);
-* otherwise the genus hangs straight from the scope class: correct, if coarse;
+* otherwise from ``training/taxonomy/genus_placements.csv`` (the iNaturalist taxonomy),
+  joined to WordNet's tree at the first of family and order that WordNet knows inside
+  the scope, so that *Cyanistes* sits in WordNet's Paridae beside *Parus*;
+* a genus found in neither hangs straight from the scope class: correct, if coarse;
 * ``background`` is not an organism: its probability goes back to the generalist.
 """
 
