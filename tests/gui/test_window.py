@@ -79,6 +79,8 @@ def test_snapshot_button_and_shortcut_write_readable_files(qtbot, make_window: M
     sidecar = json.loads(first.sidecar.read_text())
     assert sidecar["predictions"][0]["label"] == "polar bear" and sidecar["reason"] == "manual"
     assert sidecar["models"]["classifier"].startswith("livespecies/")
+    assert sidecar["models"]["specialist Aves"] == "livespecies/inat2017-birds-mobilenet-v2@2017"
+    assert sidecar["predictions"][0]["models"] == ["livespecies/imagenet-ensemble-mnv2-lite0@1"]  # which model answered
     window.activateWindow()
     with qtbot.waitSignal(window.snapshot_saved, timeout=10000) as again:
         qtbot.keyClick(window, Qt.Key.Key_S)
