@@ -14,14 +14,14 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from livespecies.gui.main_window import MainWindow, WindowOptions
-from livespecies.inference.defaults import default_classifier, default_detector, demo_clip
+from livespecies.inference.defaults import default_classifier, default_detector, default_specialists, demo_clip
 from livespecies.inference.engine import EngineSettings, Recognizer
 
 
 def main() -> int:
     out, settings_file = Path(sys.argv[1]), Path(sys.argv[2])
     app = QApplication(sys.argv[:1])
-    recognizer = Recognizer.from_files(default_classifier(), default_detector(), EngineSettings())
+    recognizer = Recognizer.from_files(default_classifier(), default_detector(), EngineSettings(), specialists=default_specialists())
     options = WindowOptions(recognizer, None, demo_clip(), (), settings_file.parent / "snapshots", 0.7)
     window = MainWindow(options, QSettings(str(settings_file), QSettings.Format.IniFormat))
     window.move(0, 0)
