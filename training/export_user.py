@@ -21,7 +21,16 @@ import torch
 
 from livespecies import __version__
 from livespecies.errors import UserError
-from livespecies.inference.contract import RANK_ORDER, InputSpec, ModelContract, OutputSpec, Provenance, check_scope, label_from_dict
+from livespecies.inference.contract import (
+    RANK_ORDER,
+    Application,
+    InputSpec,
+    ModelContract,
+    OutputSpec,
+    Provenance,
+    check_scope,
+    label_from_dict,
+)
 from livespecies.types import Taxon
 from training.export import ExportReport, export_onnx
 from training.networks import BACKBONES, build
@@ -77,8 +86,11 @@ def contract_for(checkpoint: dict[str, Any], checkpoint_path: Path, model_id: st
             notes=(f"base: {base.package}=={base.version} {base.member}" if base else "trained from scratch")
             + f"; test top-1 {checkpoint['metrics']['top1']:.3f} on {checkpoint['metrics']['images']} images",
         ),
-        extra={"training": {k: config[k] for k in ("mode", "backbone", "image_size", "epochs", "seed", "augment", "crop")}},
+        extra={"training": {k: config[k] for k in ("mode", "backbone", "image_size", "epochs", "seed", "augment", "input", "split_by")
+                            if k in config}},
         scope=scope,
+        # What the model was trained to see; checkpoints from before this was recorded saw whole photos.
+        application=Application(**checkpoint.get("input", {"input": "whole-frame", "crop_padding": 0.15})),
     )
 
 

@@ -1,16 +1,18 @@
-"""How good the trained model is, told honestly: metrics on the held-out test images, plots, and a Markdown report.
+"""How good the trained model is, told honestly: metrics on the held-out test frames, plots, and a Markdown report.
 
 The report (``OUT/report.md`` with PNGs beside it) gives the dataset as it was
-used (images per class and split, skipped files, warnings), training curves,
-top-1 and top-5 accuracy, per-class precision and recall, the confusion matrix,
-calibration before and after temperature scaling, and the from-scratch baseline
-when one was trained.
+used (frames per class and split, how frames were grouped into events and split,
+skipped files, warnings), the input kinds tried and the one kept, training curves
+and the epoch kept and why, the calibration, and on the test frames the
+right / wrong / abstained trade-off over thresholds (what the user will see),
+then per-class precision and recall, the confusion matrix and calibration of the
+test views, and the from-scratch baseline when one was trained.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,12 +23,32 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from training.calibration import expected_calibration_error, reliability, softmax
+from training.frame_eval import DEFAULT_THRESHOLD, FrameScore
+from training.history import History
 
 if TYPE_CHECKING:
     from training.config import TrainConfig
-    from training.data.crops import CropReport
     from training.data.dataset import Dataset, Sample
-    from training.train import History
+
+
+@dataclass
+class SplitInfo:
+    """How the frames were split, in words for the report."""
+
+    how: str
+    times: str
+    events: int
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class KindTrial:
+    """One input kind tried: its validation frames at the default threshold after calibration."""
+
+    kind: str
+    validation: FrameScore
+    negatives: int  # detector boxes on non-animal frames, trained as those classes
+    views: int
 
 
 @dataclass(frozen=True)
@@ -134,7 +156,8 @@ def evaluation_section(evaluation: Evaluation, temperature: float, out: Path, pr
     _plot_confusion(evaluation, out / f"{prefix}confusion.png")
     _plot_reliability(evaluation, temperature, out / f"{prefix}calibration.png")
     lines = [
-        f"Measured on the **{evaluation.split}** images ({sum(evaluation.support)}), which training never saw.",
+        f"Measured on the **{evaluation.split}** ({sum(evaluation.support)}: the crops or frames trained as examples of a "
+        "class), which training never saw.",
         "",
         f"* top-1 accuracy: **{evaluation.top1:.1%}**; top-5: {evaluation.top5:.1%}",
         f"* expected calibration error: {evaluation.ece_before:.3f} raw, {evaluation.ece_after:.3f} after temperature scaling "
@@ -152,35 +175,61 @@ def evaluation_section(evaluation: Evaluation, temperature: float, out: Path, pr
     return lines
 
 
-def write_report(out: Path, config: TrainConfig, dataset: Dataset, by_split: dict[str, list[Sample]], history: History,
-                 evaluation: Evaluation, temperature: float, baseline: Evaluation | None, crops: CropReport | None) -> Path:  # fmt: skip
+def tradeoff_section(table: Sequence[FrameScore], split: str) -> list[str]:
+    lines = [f"Every {split} frame through the engine's own decision (roll-up, threshold, not-an-animal rule), as "
+             "`livespecies classify --model` and the window will decide it. *Right*: the first answer names the frame's "
+             "animal, or no animal is claimed on an empty, human or vehicle frame. *Wrong*: another animal, or an animal "
+             "on a non-animal frame. *Coarser*: a true but coarser taxon. *Abstained*: nothing claimed on an animal frame.",
+             "", "| threshold | right | wrong | coarser | abstained |", "|---|---|---|---|---|"]  # fmt: skip
+    for row in table:
+        mark = " (default)" if row.threshold == DEFAULT_THRESHOLD else ""
+        lines.append(f"| {row.threshold:.2f}{mark} | {row.right_rate:.1%} ({row.right}) | {row.wrong_rate:.1%} ({row.wrong}) | "
+                     f"{row.coarser} | {row.abstained} |")  # fmt: skip
+    return lines + [""]
+
+
+def write_report(out: Path, config: TrainConfig, dataset: Dataset, samples: Sequence[Sample], split: SplitInfo, history: History,
+                 evaluation: Evaluation, temperature: float, calibration: str, trials: Sequence[KindTrial], chosen: str,
+                 table: Sequence[FrameScore], test_split: str, baseline: Evaluation | None) -> Path:  # fmt: skip
     _plot_curves(history, out / "curves.png")
     backbone = "small CNN from scratch" if config.mode == "scratch" else f"{config.backbone} ({config.mode})"
-    lines = [f"# Training report: {backbone}", "", "## Data", "",
-             f"Dataset `{config.data}`: {len(dataset.classes)} classes, {len(dataset.samples)} images used, "
-             f"{len(dataset.skipped)} skipped. Split: seed {config.seed}, near-duplicate frames (dHash within "
-             f"{config.duplicate_distance} bits) kept in one split.", "",
-             "| class | train | val | test |", "|---|---|---|---|"]  # fmt: skip
+    at_default = next((row for row in table if row.threshold == DEFAULT_THRESHOLD), None)
+    lines = [f"# Training report: {backbone}, {chosen}", ""]
+    if at_default is not None:
+        lines += [f"**On the {test_split} frames at the default threshold {DEFAULT_THRESHOLD}: {at_default.right_rate:.1%} right, "
+                  f"{at_default.wrong_rate:.1%} wrong** ({at_default.frames} frames).", ""]  # fmt: skip
+    lines += ["## Data", "",
+              f"`{config.data}`: {len(dataset.classes)} classes, {len(samples)} frames used, {len(dataset.skipped)} skipped. "
+              f"Frame times: {split.times}; {split.events} events (frames of one label at most {config.event_gap:g} s apart, "
+              f"at most {config.event_size} frames). Split {split.how}.", "",
+              "| class | train | val | test |", "|---|---|---|---|"]  # fmt: skip
     for index, name in enumerate(dataset.classes):
-        counts = [sum(1 for s in by_split[split] if s.label == index) for split in ("train", "val", "test")]
+        counts = [sum(1 for s in samples if s.label == index and s.split == name_) for name_ in ("train", "val", "test")]
         lines.append(f"| {name} | {counts[0]} | {counts[1]} | {counts[2]} |")
     lines.append("")
+    lines += [f"* {note}" for note in split.notes] + ([""] if split.notes else [])
     if config.balance != "none":
         lines += [f"Class imbalance handled by a weighted {'loss' if config.balance == 'loss' else 'sampler'} (inverse class frequency).", ""]
-    if crops is not None:
-        lines += [f"Crops: {crops.from_sidecar} from snapshot sidecars, {crops.from_detector} from the detector, "
-                  f"{crops.whole_image} whole images (no animal found).", ""]  # fmt: skip
     lines += [f"* {w}" for w in dataset.warnings] + ([""] if dataset.warnings else [])
     if dataset.skipped:
         lines += ["Skipped files:", ""] + [f"* {s}" for s in dataset.skipped] + [""]
+    lines += ["## What the model sees", "", "| input | views | hard negatives | validation frames right | wrong |", "|---|---|---|---|---|"]
+    for trial in trials:
+        mark = " **(kept)**" if trial.kind == chosen else ""
+        lines.append(f"| {trial.kind}{mark} | {trial.views} | {trial.negatives} | {trial.validation.right_rate:.1%} | "
+                     f"{trial.validation.wrong_rate:.1%} |")  # fmt: skip
+    lines += ["", f"The exported model records `{chosen}`, and the engine shows it exactly that in `classify` and the window.", ""]
     lines += ["## Training", "",
-              f"{len(history.epochs)} epochs (best: {history.best_epoch + 1}), image size {config.image_size}, "
-              f"augmentation `{config.augment}`, learning rate {config.lr:g}.", "", "![training curves](curves.png)", "",
-              "## Test results", ""]  # fmt: skip
+              f"{len(history.epochs)} epochs; kept {history.kept}. Image size {config.image_size}, augmentation "
+              f"`{config.augment}`, learning rate {config.lr:g}.", "", "![training curves](curves.png)", "",
+              "## Calibration", "", f"{calibration}. The temperature is written into the exported model.", "",
+              f"## {test_split.capitalize()} frames: right, wrong and abstained by threshold", ""]  # fmt: skip
+    lines += tradeoff_section(table, test_split)
+    lines += ["## Per class", ""]
     lines += evaluation_section(evaluation, temperature, out)
     if baseline is not None:
         lines += ["## From scratch, for comparison", "",
-                  f"The small CNN (conv → ReLU → max-pool blocks, flatten, fully connected) trained from scratch on the same split: "
+                  f"The small CNN (conv → ReLU → max-pool blocks, flatten, fully connected) trained from scratch on the same views: "
                   f"top-1 **{baseline.top1:.1%}** against **{evaluation.top1:.1%}** with transfer learning.", ""]  # fmt: skip
     path = out / "report.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

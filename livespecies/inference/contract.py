@@ -91,6 +91,22 @@ class Provenance:
     notes: str = ""
 
 
+INPUT_KINDS: tuple[str, ...] = ("detector-crops", "whole-frame")
+
+
+@dataclass(frozen=True)
+class Application:
+    """What a classifier was trained to see, so that the engine shows it the same thing.
+
+    ``detector-crops``: the square crop around each detector box, ``crop_padding`` larger than the box, and
+    the whole frame when the detector finds nothing (what the engine does by default). ``whole-frame``: the
+    whole frame only, whatever the detector finds (a model trained on a fixed camera's full view).
+    """
+
+    input: str = "detector-crops"
+    crop_padding: float = 0.15
+
+
 @dataclass(frozen=True)
 class LabelSpec:
     """One output class: its names, rank and lineage from the label up to the kingdom.
@@ -122,6 +138,8 @@ class ModelContract:
     # A specialist classifier names the taxon it knows (class Aves for a bird model): the engine runs it only
     # on crops the generalist places in that taxon, and only there do its answers count.
     scope: Taxon | None = None
+    # None: the engine's defaults (detector crops with its own padding), as for the shipped classifiers.
+    application: Application | None = None
 
     def to_json(self) -> str:
         return json.dumps(_contract_to_dict(self), ensure_ascii=False, sort_keys=True)
@@ -175,6 +193,7 @@ def _contract_to_dict(c: ModelContract) -> dict[str, Any]:
         },
         "extra": c.extra,
         **({"scope": {"rank": c.scope.rank, "name": c.scope.name}} if c.scope else {}),
+        **({"application": {"input": c.application.input, "crop_padding": c.application.crop_padding}} if c.application else {}),
     }  # fmt: skip
 
 
@@ -318,6 +337,11 @@ def _contract_from_dict(data: Any, source: str) -> ModelContract:
         rs = root.child("scope")
         scope = Taxon(rank=rs.choice("rank", RANK_ORDER), name=rs.get("name", str))
         rs.done()
+    application = None
+    if "application" in root.data:
+        ra = root.child("application")
+        application = Application(input=ra.choice("input", INPUT_KINDS), crop_padding=ra.number("crop_padding", 0.15, low=0.0, high=2.0))
+        ra.done()
     contract = ModelContract(
         model_id=root.get("model_id", str),
         kind=cast(ModelKind, root.choice("kind", MODEL_KINDS)),
@@ -328,6 +352,7 @@ def _contract_from_dict(data: Any, source: str) -> ModelContract:
         provenance=prov,
         extra=root.get("extra", dict, {}),
         scope=scope,
+        application=application,
     )
     root.done()
     if contract.kind == "detector" and out.scores != "yolox":

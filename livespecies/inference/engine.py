@@ -58,6 +58,32 @@ class EngineSettings:
         return DecisionSettings(self.threshold, self.min_organism_mass, self.species)
 
 
+def candidate_crops(
+    image: Image, detector: AnimalDetector | None, settings: EngineSettings, crop_size: int
+) -> tuple[str, list[Detection], list[Image]]:
+    """What a classifier is shown for one image: the square crop (``settings.crop_padding`` larger than the box)
+    of each detection, or the whole frame when there is no detector, or it finds nothing and the fallback is on.
+
+    Training on a user's frames calls this too, so that a model is trained on exactly what it will be shown.
+    """
+    h, w = image.shape[:2]
+    if detector is not None:
+        detections = detector.detect(image, settings.detector_threshold, settings.max_detections)
+        if detections:
+            crops = []
+            for detection in detections:
+                assert detection.box is not None
+                x0, y0, x1, y1 = detection.box.to_pixels(w, h)
+                crops.append(square_crop(image, x0, y0, x1, y1, settings.crop_padding, crop_size))
+            return MODE_DETECTOR, detections, crops
+        if not settings.whole_frame_fallback:
+            return MODE_DETECTOR, [], []
+        mode = MODE_FALLBACK
+    else:
+        mode = MODE_WHOLE_FRAME
+    return mode, [Detection(box=None, score=None)], [square_crop(image, 0, 0, w, h, 0.0, crop_size)]
+
+
 class Recognizer:
     def __init__(self, classifier: RoutedClassifier | SpeciesClassifier, detector: AnimalDetector | None, settings: EngineSettings) -> None:
         self.classifier = classifier if isinstance(classifier, RoutedClassifier) else RoutedClassifier(classifier)
@@ -115,25 +141,19 @@ class Recognizer:
 
     def crops(self, image: Image) -> tuple[str, list[Detection], list[Image]]:
         """Run the detector: the mode used, the animal candidates, and the square crop the classifiers see for each
-        (the whole frame, with no box, when the detector is off or finds nothing and the fallback is on)."""
-        s = self.settings
-        if self.detector is not None and s.use_detector:
-            detections = self.detector.detect(image, s.detector_threshold, s.max_detections)
-            if detections:
-                h, w = image.shape[:2]
-                crops = []
-                for detection in detections:
-                    assert detection.box is not None
-                    x0, y0, x1, y1 = detection.box.to_pixels(w, h)
-                    crops.append(square_crop(image, x0, y0, x1, y1, s.crop_padding, self.classifier.crop_size))
-                return MODE_DETECTOR, detections, crops
-            if not s.whole_frame_fallback:
-                return MODE_DETECTOR, [], []
-            mode = MODE_FALLBACK
-        else:
-            mode = MODE_WHOLE_FRAME
-        h, w = image.shape[:2]
-        return mode, [Detection(box=None, score=None)], [square_crop(image, 0, 0, w, h, 0.0, self.classifier.crop_size)]
+        (the whole frame, with no box, when the detector is off or finds nothing and the fallback is on).
+
+        A classifier whose contract says it was trained on whole frames sees whole frames; one trained on detector
+        crops with its own padding gets that padding.
+        """
+        application = self.classifier.generalist.model.contract.application
+        detector = self.detector if self.settings.use_detector else None
+        settings = self.settings
+        if application is not None:
+            if application.input == "whole-frame":
+                detector = None
+            settings = replace(settings, crop_padding=application.crop_padding)
+        return candidate_crops(image, detector, settings, self.classifier.crop_size)
 
     def recognize(self, image: Image) -> Result:
         mode, observations = self.observe(image)

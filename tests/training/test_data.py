@@ -3,8 +3,10 @@ and snapshots from the live window train on the animal, not on the labels drawn 
 
 from __future__ import annotations
 
+import os
 import re
 import time
+from datetime import datetime
 from pathlib import Path
 
 import cv2
@@ -12,12 +14,17 @@ import numpy as np
 import pytest
 
 from livespecies.inference.defaults import default_detector
+from livespecies.inference.detector import AnimalDetector
+from livespecies.inference.engine import EngineSettings
+from livespecies.inference.model_file import load_model
 from livespecies.sightings.snapshots import save_snapshot
 from livespecies.types import Box, Frame, Prediction, Result, Taxon
-from training.data.crops import crop_dataset, sidecar_box
+from training.data.crops import sidecar_box
 from training.data.dataset import DatasetError, scan
+from training.data.events import FrameTimes, frame_times, group_events
 from training.data.labels import label_specs, read_labels_csv
-from training.data.splits import dhash, group_near_duplicates, hamming, stratified_split
+from training.data.splits import dhash, group_near_duplicates, hamming, stratified_split, time_split
+from training.data.views import build_views
 
 BEAR = "animals/explore_world_animals-polar_bear.webp"
 
@@ -149,18 +156,140 @@ def test_snapshots_train_on_the_raw_frame_and_the_sidecar_box(photos: Path, tmp_
     bears = [s.path for s in dataset.samples if dataset.classes[s.label] == "polar_bear"]
     assert len(bears) == 12 and all(p.name.endswith(".raw.jpg") for p in bears)  # annotated copies skipped
     assert sidecar_box(files[0].raw) == box
-    cropped, report = crop_dataset(dataset, default_detector(), tmp_path / "crops")
-    assert report.from_sidecar == 12
-    crop = cv2.imread(str(next(s.path for s in cropped.samples if dataset.classes[s.label] == "polar_bear")))
-    side = round(max(0.7 * bear.shape[1], 0.45 * bear.shape[0]) * 1.15)
-    assert abs(crop.shape[0] - side) <= 2 and crop.shape[0] == crop.shape[1]
+    specs_organism = [True, True]
+    views = build_views(dataset.samples, specs_organism, "detector-crops", detector(), EngineSettings(), 256, tmp_path / "views")
+    bear_views = [v for v in views if dataset.samples[v.frame].path in bears]
+    assert len(bear_views) == 12 and {v.source for v in bear_views} == {"sidecar"}
+    crop = cv2.imread(str(bear_views[0].path))
+    assert crop.shape[:2] == (256, 256)  # the engine's square crop, already at the classifier's working size
 
 
-def test_detector_crops_whole_frames_and_keeps_blanks_whole(photos: Path, tmp_path: Path) -> None:
-    fill(tmp_path / "data" / "bear", photos, [BEAR], copies=1)
-    fill(tmp_path / "data" / "scene", photos, ["blank/usa-canyondeChelly.webp"], copies=1)
+def detector() -> AnimalDetector:
+    return AnimalDetector(load_model(default_detector(), expect_kind="detector"))
+
+
+def test_views_are_what_the_engine_shows_and_false_boxes_on_empty_frames_are_hard_negatives(photos: Path, tmp_path: Path) -> None:
+    """A model is trained on what it will be shown: the detector's crops (the whole frame where it finds nothing),
+    and on frames labelled as non-animals every box it finds is an example of that class."""
+    fill(tmp_path / "data" / "bear", photos, [BEAR, "animals/explore_farm_animals-chicken.webp"], copies=1)
+    fill(tmp_path / "data" / "empty", photos, ["blank/usa-canyondeChelly.webp", "blank/spoons.webp"], copies=1)
     dataset = scan(tmp_path / "data", min_per_class=1, warn_below=0)
-    cropped, report = crop_dataset(dataset, default_detector(), tmp_path / "crops")
-    assert (report.from_detector, report.whole_image) == (1, 1)
-    again, _ = crop_dataset(dataset, default_detector(), tmp_path / "crops")  # cached: same files
-    assert [s.path for s in again.samples] == [s.path for s in cropped.samples]
+    organism = [True, False]  # bear, empty
+    views = build_views(dataset.samples, organism, "detector-crops", detector(), EngineSettings(), 256, tmp_path / "views")
+    sources = {(dataset.classes[dataset.samples[v.frame].label], v.source) for v in views}
+    assert ("bear", "detector") in sources  # the bear's box
+    assert ("empty", "whole") in sources  # the canyon: no box, so the whole frame, as the engine's fallback
+    assert ("empty", "negative") in sources  # spoons fool the detector: a hard negative labelled "empty"
+    hens = [v for v in views if "chicken" in dataset.samples[v.frame].path.name]
+    assert len(hens) >= 2 and all(v.source == "detector" for v in hens)
+    again = build_views(dataset.samples, organism, "detector-crops", detector(), EngineSettings(), 256, tmp_path / "views")
+    assert again == views  # cached by content
+    whole = build_views(dataset.samples, organism, "whole-frame", None, EngineSettings(), 256, tmp_path / "views")
+    assert [v.frame for v in whole] == [0, 1, 2, 3] and {v.source for v in whole} == {"whole"}
+
+
+def stamp(path: Path, when: datetime) -> None:
+    """Write EXIF DateTimeOriginal as a camera does, and give the file another modification time."""
+    from PIL import Image as PILImage
+
+    with PILImage.open(path) as image:
+        exif = image.getexif()
+        exif.get_ifd(0x8769)[0x9003] = when.strftime("%Y:%m:%d %H:%M:%S")
+        image.save(path, exif=exif.tobytes())
+    os.utime(path, (0, 0))
+
+
+def test_frame_times_come_from_exif_then_file_times_then_sequence_numbers(photos: Path, tmp_path: Path) -> None:
+    fill(tmp_path / "fox", photos, [BEAR], copies=3)
+    paths = sorted((tmp_path / "fox").glob("*.jpg"))
+    for k, path in enumerate(paths):
+        os.utime(path, (1000 + 100 * k, 1000 + 100 * k))
+    times = frame_times(paths)
+    assert times.source == "file" and times.times[1] - times.times[0] == 100
+    for path in paths:
+        os.utime(path, (5, 5))  # a card copied in one go: every file the same time
+    assert frame_times(paths).source == "sequence" and frame_times(paths).times == (0.0, 1.0, 2.0)
+    for k, path in enumerate(paths):
+        stamp(path, datetime(2024, 5, 1, 22, 0, 5 * k))
+    exif = frame_times(paths)
+    assert exif.source == "exif" and exif.times[2] - exif.times[0] == 10
+
+
+@pytest.mark.parametrize(
+    ("labels", "seconds", "expected"),
+    [
+        # A burst 2 s apart is one event; an hour later is another visit.
+        ([0, 0, 0, 0], [0, 2, 4, 3600], [1, 1, 1, 2]),
+        # A change of label ends an event even within seconds: a class is never chained into another's event.
+        ([0, 1, 0], [0, 1, 2], [1, 2, 3]),
+        # A camera that fires all night at one skunk: events are cut at the size bound, not one 100-frame chain.
+        ([0] * 7, [0, 1, 2, 3, 4, 5, 6], [1, 1, 1, 2, 2, 2, 3]),
+    ],
+)
+def test_events_by_time(labels: list[int], seconds: list[float], expected: list[int]) -> None:
+    assert group_events(labels, FrameTimes("exif", tuple(seconds)), max_gap=60, max_size=3) == expected
+
+
+def test_a_fixed_camera_never_chains_a_whole_class_into_one_group(photos: Path) -> None:
+    """dHash grouping alone put a whole night class of a fixed camera in one group; without times the groups are
+    consecutive near-duplicates of one label, cut at the size bound."""
+    bear = cv2.imread(str(photos / BEAR))
+    hashes = [dhash(bear)] * 10
+    events = group_events([0] * 10, FrameTimes("none", (None,) * 10), max_gap=60, max_size=4, hashes=hashes)
+    assert len(set(events)) == 3
+
+
+@pytest.mark.parametrize(
+    ("sizes", "fractions", "expected"),
+    [
+        ([5], (0.7, 0.15, 0.15), ["train"]),
+        ([5, 5], (0.7, 0.15, 0.15), ["train", "val"]),
+        ([5, 5, 5], (0.7, 0.15, 0.15), ["train", "val", "test"]),
+        ([1] * 10, (0.7, 0.15, 0.15), ["train"] * 7 + ["val"] * 2 + ["test"]),
+        ([10, 1, 1, 1], (0.7, 0.15, 0.15), ["train", "val", "val", "test"]),
+        ([1] * 10, (0.8, 0.2, 0.0), ["train"] * 8 + ["val"] * 2),
+    ],
+)
+def test_time_split_deals_whole_events_in_time_order(sizes: list[int], fractions: tuple[float, float, float], expected: list[str]) -> None:
+    labels = [0] * sum(sizes)
+    groups = [k for k, size in enumerate(sizes) for _ in range(size)]
+    order = list(range(len(labels)))
+    by_event = time_split(labels, groups, order, fractions)
+    assert [by_event[groups.index(k)] for k in range(len(sizes))] == expected
+
+
+def test_time_split_gives_every_class_training_frames_first() -> None:
+    """The skunk that only visits late still trains on its first visit: a global time cut would leave it none."""
+    labels = [0] * 20 + [1] * 6
+    groups = list(range(20)) + [20, 20, 21, 21, 22, 22]
+    order = list(range(26))
+    splits = time_split(labels, groups, order, (0.7, 0.15, 0.15))
+    assert splits[20:] == ["train", "train", "val", "val", "test", "test"]
+
+
+def test_a_path_label_table_with_the_checks_of_class_folders(photos: Path, tmp_path: Path) -> None:
+    fill(tmp_path / "card", photos, [BEAR, "animals/explore_world_animals-koala.webp"], copies=12)
+    names = sorted(p.name for p in (tmp_path / "card").glob("*.jpg"))
+    rows = [f"card/{n},{'bear' if 'polar' in n else 'koala'}" for n in names]
+    (tmp_path / "labels.csv").write_text("Path,Label\n" + "\n".join(rows) + "\ncard/missing.jpg,koala\n")
+    dataset = scan(tmp_path / "labels.csv", min_per_class=10)
+    assert dataset.classes == ["bear", "koala"] and len(dataset.samples) == 24
+    assert any("missing.jpg (line 26) does not exist" in s for s in dataset.skipped)
+    (tmp_path / "timelapse.csv").write_text("RelativePath,File,Species\n" + "\n".join(f"card,{n},{'bear' if 'polar' in n else 'koala'}"
+                                                                                       for n in names) + "\n")  # fmt: skip
+    assert len(scan(tmp_path / "timelapse.csv", min_per_class=10).samples) == 24
+
+
+@pytest.mark.parametrize(
+    ("content", "known", "message"),
+    [
+        ("file_name,species\n", None, "needs a header naming a path column"),
+        ("path,label\ncard/a.jpg,\n", None, "line 2: the label is empty"),
+        ("path,label\ncard/a.jpg,Bobcat\n", {"bobcat", "empty"}, "line 2: label 'Bobcat' is not a class of the labels CSV"),
+        ("path,label\nnowhere/a.jpg,bobcat\nnowhere/b.jpg,empty\n", None, "2 of the 2 files"),
+    ],
+)
+def test_a_path_label_table_that_cannot_train_is_one_sentence(content: str, known: set[str] | None, message: str, tmp_path: Path) -> None:
+    (tmp_path / "labels.csv").write_text(content)
+    with pytest.raises(DatasetError, match=re.escape(message)):
+        scan(tmp_path / "labels.csv", min_per_class=1, known_labels=known)

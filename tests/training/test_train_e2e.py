@@ -50,13 +50,14 @@ def test_head_training_writes_checkpoint_report_and_plots(head_run) -> None:  # 
     out = head_run.config.out_path
     assert head_run.model_file.is_file()
     report = (out / "report.md").read_text()
-    for section in ("## Data", "| bird |", "## Training", "## Test results", "top-1 accuracy", "expected calibration error",
-                    "| class | precision | recall |", "## From scratch, for comparison"):  # fmt: skip
-        assert section in report
+    for section in ("## Data", "| bird |", "## What the model sees", "## Training", "kept epoch", "## Calibration",
+                    "## Test frames: right, wrong and abstained by threshold", "| 0.70 (default) |", "top-1 accuracy",
+                    "expected calibration error", "| class | precision | recall |", "## From scratch, for comparison"):  # fmt: skip
+        assert section in report, section
     for plot in ("curves.png", "confusion.png", "calibration.png"):
         assert (out / plot).stat().st_size > 5000
     assert len(head_run.history.epochs) == 2 and head_run.temperature > 0
-    assert head_run.evaluation.split == "test" and sum(head_run.evaluation.support) == 12
+    assert head_run.evaluation.split == "test views" and head_run.tradeoff[0].frames == 12  # 12 test frames, some with several crops
     split = json.loads((out / "split.json").read_text())
     assert all(Path(p).parent.parent.name == "test" for p in split["test"])  # the dataset's own split was kept
 
@@ -86,7 +87,7 @@ def test_resume_after_an_interruption_continues_to_the_same_result(dataset: Path
     whole = train(config(dataset, tmp_path / "whole", epochs=3, augment="none"))
     with pytest.raises(TrainingInterrupted):
         train(config(dataset, tmp_path / "cut", epochs=3, augment="none", stop_after=1))
-    assert (tmp_path / "cut" / "head-last.pt").is_file() and not (tmp_path / "cut" / "model.pt").exists()
+    assert list((tmp_path / "cut").glob("head-*-last.pt")) and not (tmp_path / "cut" / "model.pt").exists()
     resumed = train(config(dataset, tmp_path / "cut", epochs=3, augment="none", resume=True))
     assert len(resumed.history.epochs) == 3
     a = torch.load(whole.model_file, weights_only=False)["state_dict"]
@@ -123,6 +124,12 @@ def test_config_file_is_strict_and_flags_override_it(dataset: Path, tmp_path: Pa
     bad.write_text('data = "x"\nepochz = 3\n')
     assert train_main(["--config", str(bad)]) == 2
     assert "unknown option(s) epochz" in capsys.readouterr().err
+    for line, message in (('epochs = "20"', "epochs = '20' must be a whole number"), ("epochs = 2.5", "epochs = 2.5 must be a whole number"),
+                          ("baseline = 1", "baseline = 1 must be true or false"), ("lr = true", "lr = True must be a number")):  # fmt: skip
+        bad.write_text(f'data = "x"\n{line}\n')
+        assert train_main(["--config", str(bad)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and message in err[0], err
     good = tmp_path / "run.toml"
     good.write_text(f'data = "{dataset}"\nout = "{tmp_path / "cfg"}"\nimage_size = 64\nepochs = 5\nmin_per_class = 3\ncache = "{CACHE}"\n')
     assert train_main(["--config", str(good), "--epochs", "1", "--labels", str(dataset / "labels.csv")]) == 0

@@ -1,10 +1,13 @@
-"""Reproducible, stratified train/val/test splits that never split a burst.
+"""Reproducible, stratified train/val/test splits that never split an event.
 
 Camera traps fire in bursts: three nearly identical frames of one fox. If one
 lands in training and its twin in the test set, the test measures memory, not
-recognition. Near-duplicates (difference hash within ``max_distance`` bits) are
-linked into groups, and whole groups are assigned to splits, class by class, in
-an order fixed by the seed.
+recognition. Frames are grouped into events (``events.py``: by time, or by
+appearance when there is no time), and whole events are assigned to splits,
+class by class: the earliest events to training and the latest to the test
+(``time_split``, how a user's model will be used: on the camera's next frames),
+or in an order fixed by the seed (``stratified_split``). Every class keeps at
+least one event for training.
 """
 
 from __future__ import annotations
@@ -84,3 +87,46 @@ def stratified_split(
             for i in class_groups[group]:
                 assignment[i] = names[split]
     return assignment
+
+
+def time_split(labels: Sequence[int], groups: Sequence[int], order: Sequence[float], fractions: tuple[float, float, float]) -> list[str]:
+    """'train', 'val' or 'test' per image: per class, events in time order (``order``: a time or position per
+    image), the first ones to training, then validation, the last ones to the test, to reach the fractions.
+
+    Every class keeps its first event for training; a class with at least three events gets one in each split
+    (two events: training and validation).
+    """
+    if abs(sum(fractions) - 1.0) > 1e-6 or min(fractions) < 0:
+        raise ValueError(f"split fractions must be non-negative and sum to 1, got {fractions}")
+    assignment = [""] * len(labels)
+    for label in sorted(set(labels)):
+        class_groups: dict[int, list[int]] = defaultdict(list)
+        for i, lab in enumerate(labels):
+            if lab == label:
+                class_groups[groups[i]].append(i)
+        events = sorted(class_groups.values(), key=lambda members: min(order[i] for i in members))
+        for members, split in zip(events, _deal_in_order([len(e) for e in events], fractions), strict=True):
+            for i in members:
+                assignment[i] = split
+    return assignment
+
+
+def _deal_in_order(sizes: Sequence[int], fractions: tuple[float, float, float]) -> list[str]:
+    """Consecutive runs of events (``sizes``: frames per event) for train, then val, then test, each run
+    reaching its share of the frames, and each split that wants frames getting at least one event when there
+    are enough: a split moves on when it is full, or when the events left are only enough for the later ones."""
+    names = ["train"] + [name for name, f in (("val", fractions[1]), ("test", fractions[2])) if f > 0]
+    shares = [fractions[0]] + [f for f in fractions[1:] if f > 0]
+    n, total = len(sizes), sum(sizes)
+    splits: list[str] = []
+    done, stage, goal = 0, 0, shares[0] * total
+    for position, size in enumerate(sizes):
+        left = n - position
+        later = len(names) - 1 - stage
+        while later and splits and splits[-1] == names[stage] and (done >= goal or left <= later):
+            stage += 1
+            later -= 1
+            goal += shares[stage] * total
+        splits.append(names[stage])
+        done += size
+    return splits

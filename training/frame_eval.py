@@ -1,0 +1,119 @@
+"""Right, wrong or abstained, per frame, decided exactly as ``livespecies classify`` decides.
+
+A camera-trap user judges a model by its frames, not its crops: a frame is
+*right* when the engine's first answer names its animal (or, on an empty, human
+or vehicle frame, when no animal is claimed), *wrong* when it claims another
+animal (or any animal on a non-animal frame), *coarser* when it claims a true
+but coarser taxon, and *abstained* when it claims nothing on an animal frame.
+
+Every view of a frame goes through the engine's own decision (roll-up,
+threshold, not-an-animal mass) and the engine's ordering of answers, so these
+figures are what the user will see, and the threshold table in the report is
+the trade-off the threshold slider will move along.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from livespecies.inference.contract import LabelSpec
+from livespecies.inference.decision import DecisionSettings, decide
+from livespecies.inference.taxonomy import Taxonomy
+from livespecies.types import Detection, Observation
+from training.calibration import softmax
+
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+DEFAULT_THRESHOLD = 0.7  # the engine's default: what `classify` and the window use unless told otherwise
+TEMPERATURES = tuple(round(0.25 * 1.15**k, 4) for k in range(35))  # 0.25 … ~29
+
+
+@dataclass(frozen=True)
+class FrameScore:
+    threshold: float
+    frames: int
+    right: int
+    wrong: int
+    coarser: int
+    abstained: int
+
+    @property
+    def right_rate(self) -> float:
+        return self.right / self.frames if self.frames else 0.0
+
+    @property
+    def wrong_rate(self) -> float:
+        return self.wrong / self.frames if self.frames else 0.0
+
+
+def frame_outcomes(
+    logits: npt.NDArray[np.float32], view_frames: Sequence[int], frame_labels: Sequence[int], specs: Sequence[LabelSpec],
+    temperature: float, threshold: float,
+) -> list[str]:  # fmt: skip
+    """'right', 'wrong', 'coarser' or 'abstained' per frame (frames in ``frame_labels`` order; ``view_frames``
+    maps each row of ``logits`` to its frame)."""
+    taxonomy = Taxonomy(specs)
+    settings = DecisionSettings(threshold=threshold)
+    probabilities = softmax(logits, temperature)
+    by_frame: dict[int, list[int]] = {}
+    for row, frame in enumerate(view_frames):
+        by_frame.setdefault(frame, []).append(row)
+    outcomes = []
+    for frame, label in enumerate(frame_labels):
+        observations = [Observation(Detection(None, None), probabilities[row]) for row in by_frame.get(frame, [])]
+        result = decide(observations, taxonomy, settings, 1, 1, "evaluation")
+        truth = specs[label]
+        if not result.predictions:
+            outcomes.append("abstained" if truth.organism else "right")
+            continue
+        if not truth.organism:
+            outcomes.append("wrong")
+            continue
+        claimed = (result.predictions[0].taxon.rank, result.predictions[0].taxon.name)
+        keys = [(t.rank, t.name) for t in truth.lineage]
+        outcomes.append("right" if claimed == keys[0] else "coarser" if claimed in keys else "wrong")
+    return outcomes
+
+
+def score(logits: npt.NDArray[np.float32], view_frames: Sequence[int], frame_labels: Sequence[int], specs: Sequence[LabelSpec],
+          temperature: float, threshold: float) -> FrameScore:  # fmt: skip
+    outcomes = frame_outcomes(logits, view_frames, frame_labels, specs, temperature, threshold)
+    return FrameScore(threshold, len(outcomes), outcomes.count("right"), outcomes.count("wrong"), outcomes.count("coarser"),
+                      outcomes.count("abstained"))  # fmt: skip
+
+
+def tradeoff(logits: npt.NDArray[np.float32], view_frames: Sequence[int], frame_labels: Sequence[int], specs: Sequence[LabelSpec],
+             temperature: float, thresholds: Sequence[float] = THRESHOLDS) -> list[FrameScore]:  # fmt: skip
+    return [score(logits, view_frames, frame_labels, specs, temperature, t) for t in thresholds]
+
+
+def operating_temperature(
+    logits: npt.NDArray[np.float32], view_frames: Sequence[int], frame_labels: Sequence[int], specs: Sequence[LabelSpec],
+    fitted: float, max_wrong: float,
+) -> tuple[float, str]:  # fmt: skip
+    """The temperature that makes the engine's default threshold an honest operating point on validation frames.
+
+    Among temperatures whose wrong rate at the default threshold is at most ``max_wrong``, the one with the most
+    right frames (the closest to the likelihood-fitted ``fitted`` on a tie); when none is that safe, the one
+    with the fewest wrong frames. Returns it and one sentence saying why, for the report.
+    """
+    if not frame_labels:
+        return fitted, "no validation frames: the likelihood-fitted temperature is kept"
+    candidates = sorted({fitted, *TEMPERATURES}, key=lambda t: abs(math.log(t / fitted)))
+    scores = [(t, score(logits, view_frames, frame_labels, specs, t, DEFAULT_THRESHOLD)) for t in candidates]
+    safe = [(t, s) for t, s in scores if s.wrong_rate <= max_wrong]
+    fitted_score = scores[0][1]
+    if safe:
+        best_t, best = max(safe, key=lambda item: item[1].right)  # max keeps the first (closest to fitted) on ties
+        why = (f"T = {best_t:.2f}: the most right validation frames ({best.right_rate:.0%}) with at most {max_wrong:.0%} wrong "
+               f"({best.wrong_rate:.0%}) at threshold {DEFAULT_THRESHOLD}; the likelihood fit T = {fitted:.2f} gave "
+               f"{fitted_score.right_rate:.0%} right, {fitted_score.wrong_rate:.0%} wrong")  # fmt: skip
+        return best_t, why
+    best_t, best = min(scores, key=lambda item: (item[1].wrong, -item[1].right))
+    why = (f"T = {best_t:.2f}: no temperature kept validation frames at or under {max_wrong:.0%} wrong at threshold "
+           f"{DEFAULT_THRESHOLD}; this one has the fewest ({best.wrong_rate:.0%} wrong, {best.right_rate:.0%} right)")  # fmt: skip
+    return best_t, why
