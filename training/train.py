@@ -28,7 +28,7 @@ import json
 import random
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,7 @@ from training.data.views import View, build_views
 from training.history import History
 from training.networks import BACKBONES, build
 from training.presets import PRESETS, eval_transform, train_transform
+from training.progress import Progress
 from training.report import Evaluation, KindTrial, SplitInfo, evaluate_logits, write_report
 
 SPLITS = ("train", "val", "test")
@@ -186,11 +187,17 @@ def train(config: TrainConfig) -> Outcome:
     cache = Path(config.cache).parent / "views"
     trials: list[KindTrial] = []
     fits: dict[str, Fit] = {}
+    compare = replace(config, mode="head") if len(kinds) > 1 else config
+    phases = [p for _ in kinds for p in ("views", "features", "epochs")] + (["epochs"] if len(kinds) > 1 and config.mode != "head" else [])
+    progress = Progress([p for p in phases if p != "features" or compare.mode == "head"])
     for kind in kinds:
-        views = build_views(samples, [s.organism for s in specs], kind, detector, EngineSettings(), crop_size(config), cache)
+        def viewed(done: int, total: int, kind: str = kind) -> None:
+            progress.step(done, total, f"preparing {kind} views: frame {done} of {total}")
+
+        views = build_views(samples, [s.organism for s in specs], kind, detector, EngineSettings(), crop_size(config), cache, viewed)
+        progress.next_phase()
         # Input kinds are compared with the quick head-only mode; the chosen one is then trained as asked.
-        compare = replace(config, mode="head") if len(kinds) > 1 else config
-        fit = fit_one(compare, dataset, samples, views, device, kind)
+        fit = fit_one(compare, dataset, samples, views, device, kind, progress)
         fits[kind] = fit
         temperature, _ = calibrate(fit, samples, specs, config)
         val = _frame_score(fit, samples, specs, "val", temperature)
@@ -200,7 +207,7 @@ def train(config: TrainConfig) -> Outcome:
     chosen = max(trials, key=lambda t: (t.validation.right - 2 * t.validation.wrong, t.kind == "detector-crops")).kind
     fit = fits[chosen]
     if len(kinds) > 1 and config.mode != "head":
-        fit = fit_one(config, dataset, samples, fit.views, device, chosen)
+        fit = fit_one(config, dataset, samples, fit.views, device, chosen, progress)
     temperature, calibration = calibrate(fit, samples, specs, config)
     test_split = "test" if any(s.split == "test" for s in samples) else "val"
     frames, labels = _frames_of(samples, test_split)
@@ -274,12 +281,14 @@ def _view_evaluation(fit: Fit, samples: Sequence[Sample], classes: Sequence[str]
 
 @torch.no_grad()
 def features_of(extractor: nn.Module, items: Sequence[tuple[Path, int]], transform: Any, device: torch.device, batch: int,
-                flip: bool = False) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
+                flip: bool = False, on_step: Callable[[int, int], None] | None = None) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
     """Backbone features for every image (and its mirror image with ``flip``), computed once for head-only training."""
     loader = DataLoader(ImageFiles(items, transform), batch_size=batch, shuffle=False, **_workers())
     feats, labels = [], []
     extractor.eval()
-    for images, targets in tqdm(loader, desc="features", leave=False, file=sys.stderr, disable=None):
+    for done, (images, targets) in enumerate(tqdm(loader, desc="features", leave=False, file=sys.stderr, disable=None), start=1):
+        if on_step is not None:
+            on_step(done, len(loader))
         images = images.to(device)
         feats.append(extractor(images).cpu())
         labels.append(targets)
@@ -297,8 +306,12 @@ def _workers() -> dict[str, Any]:
     return {"num_workers": 1, "persistent_workers": False} if spare >= 1 else {}
 
 
-def fit_one(config: TrainConfig, dataset: Dataset, samples: Sequence[Sample], views: list[View], device: torch.device, kind: str) -> Fit:
-    """Train one model on the training views; logits for every view come back for frame-level evaluation."""
+def fit_one(config: TrainConfig, dataset: Dataset, samples: Sequence[Sample], views: list[View], device: torch.device, kind: str,
+            progress: Progress | None = None) -> Fit:  # fmt: skip
+    """Train one model on the training views; logits for every view come back for frame-level evaluation.
+
+    ``progress`` moves through a features phase (head mode) and an epochs phase."""
+    progress = progress or Progress([])
     seed_everything(config.seed)
     classes = len(dataset.classes)
     backbone = "small_cnn" if config.mode == "scratch" else config.backbone
@@ -318,14 +331,22 @@ def fit_one(config: TrainConfig, dataset: Dataset, samples: Sequence[Sample], vi
     if config.mode == "head":
         # Features once (and their mirror images as the one augmentation that survives caching), then a linear head.
         extractor = model.features  # type: ignore[union-attr]
-        x_train, y_train = features_of(extractor, by_split["train"], evaluate_tf, device, config.batch_size, flip=True)
-        x_all, y_all = features_of(extractor, every, evaluate_tf, device, config.batch_size)
+        batches = -(-len(by_split["train"]) // config.batch_size) + -(-len(every) // config.batch_size)
+
+        def step(done: int, _total: int, offset: int = 0) -> None:
+            progress.step(done + offset, batches, f"computing {kind} features: batch {done + offset} of {batches}")
+
+        x_train, y_train = features_of(extractor, by_split["train"], evaluate_tf, device, config.batch_size, flip=True, on_step=step)
+        offset = -(-len(by_split["train"]) // config.batch_size)
+        x_all, y_all = features_of(extractor, every, evaluate_tf, device, config.batch_size,
+                                   on_step=lambda done, total: step(done, total, offset))  # fmt: skip
+        progress.next_phase()
         val_rows = [k for k, v in enumerate(views) if v.trained and samples[v.frame].split == "val"]
         head = model.classifier  # type: ignore[union-attr]
         train_loader = _loader(TensorDataset(x_train, y_train), config, y_train.tolist(), classes)
         val_loader = DataLoader(TensorDataset(x_all[val_rows], y_all[val_rows]), batch_size=256)
         history = run_epochs(head, train_loader, val_loader, config, out, device, loss_fn,
-                             [{"params": head.parameters(), "lr": config.lr}], tag, shared)  # fmt: skip
+                             [{"params": head.parameters(), "lr": config.lr}], tag, shared, progress)  # fmt: skip
         if (out / f"{tag}-best.pt").is_file():
             head.load_state_dict(torch.load(out / f"{tag}-best.pt", map_location="cpu", weights_only=True))
         head.eval()
@@ -341,16 +362,17 @@ def fit_one(config: TrainConfig, dataset: Dataset, samples: Sequence[Sample], vi
                       {"params": model.classifier.parameters(), "lr": config.lr}]  # type: ignore[union-attr]  # fmt: skip
         else:
             groups = [{"params": model.parameters(), "lr": config.lr}]
-        history = run_epochs(model, train_loader, val_loader, config, out, device, loss_fn, groups, tag, shared)
+        history = run_epochs(model, train_loader, val_loader, config, out, device, loss_fn, groups, tag, shared, progress)
         if (out / f"{tag}-best.pt").is_file():
             model.load_state_dict(torch.load(out / f"{tag}-best.pt", map_location="cpu", weights_only=True))
         logits, _ = logits_of(model, DataLoader(ImageFiles(every, evaluate_tf), batch_size=config.batch_size, **_workers()), device)
+    progress.next_phase()
     return Fit(kind, model.cpu(), history, views, logits)
 
 
 def run_epochs(model: nn.Module, train_loader: DataLoader[Any], val_loader: DataLoader[Any], config: TrainConfig,
                out: Path, device: torch.device, loss_fn: nn.Module, parameters: list[dict[str, Any]],
-               tag: str, shared: Sequence[int]) -> History:  # fmt: skip
+               tag: str, shared: Sequence[int], progress: Progress | None = None) -> History:  # fmt: skip
     """The epoch loop with warm-up + cosine schedule, early stopping, and a checkpoint after every epoch.
 
     The epoch kept is the one with the best validation **balanced accuracy** over the classes training has
@@ -422,6 +444,8 @@ def run_epochs(model: nn.Module, train_loader: DataLoader[Any], val_loader: Data
                     "numpy_rng": np.random.get_state()}, last)  # fmt: skip
         print(f"{tag} epoch {epoch + 1}: train loss {row['train_loss']:.3f} acc {row['train_acc']:.2f}, val loss {val_loss:.3f} "
               f"acc {val_acc:.2f} balanced {val_balanced:.2f} ({row['seconds']:.0f} s)", file=sys.stderr)  # fmt: skip
+        if progress is not None:
+            progress.step(epoch + 1, config.epochs, f"training ({tag}): epoch {epoch + 1} of at most {config.epochs}")
     return history
 
 

@@ -39,7 +39,8 @@ from livespecies.capture.source_spec import SourceError, SourceSpec, parse_sourc
 from livespecies.errors import UserError
 from livespecies.gui.live_session import LiveSession, latest_result_for_display
 from livespecies.gui.settings_store import UiPreferences
-from livespecies.gui.sightings_panel import SightingsPanel
+from livespecies.gui.sightings_panel import CORRECT, SightingsPanel
+from livespecies.gui.training_run import TrainDialog
 from livespecies.gui.video_view import VideoView, to_qimage
 from livespecies.inference.classifier import SpeciesClassifier
 from livespecies.inference.engine import EngineSettings, Recognizer
@@ -54,12 +55,14 @@ from livespecies.rates import RateMeter, RecentValues
 from livespecies.sightings.log import SightingLog
 from livespecies.sightings.recorder import Recorder
 from livespecies.sightings.snapshots import SnapshotFiles, save_snapshot
+from livespecies.sightings.teach import NON_ANIMALS, examples_per_class, from_name, from_prediction, known_classes, save_example
 from livespecies.sightings.visits import Sighted, Visit, VisitEvent, update_visits
-from livespecies.types import Frame, Result
+from livespecies.types import Frame, Prediction, Result
 
 DISPLAY_INTERVAL_MS = 10  # poll for a new frame at 100 Hz: a 30 fps source is shown within ~10 ms of capture
 RESULT_MAX_AGE = 1.5  # seconds: older boxes are not drawn over newer video
 GONE_AFTER = 20.0  # seconds without the species before its visit ends
+MAX_EVIDENCE = 200  # sightings whose best frame is kept for teaching (a 1080p frame is 6 MB)
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class MainWindow(QMainWindow):
     frame_shown = Signal(object)  # Frame, after it was painted (for tests and benchmarks)
     snapshot_saved = Signal(object)  # SnapshotFiles, from the recorder thread
     sighting_saved = Signal(object, object)  # Visit, SnapshotFiles: an auto snapshot, from the recorder thread
+    example_saved = Signal(int, str)  # sightings row, class: a teach-loop example, from the recorder thread
     recording_failed = Signal(str)
 
     def __init__(self, options: WindowOptions, settings: QSettings) -> None:
@@ -90,6 +94,9 @@ class MainWindow(QMainWindow):
         self.display_skips = SkipCounter()  # frames shown and frames the display skipped, for this source
         self.result_pending = False
         self.open_visits: dict[tuple[str, str], Visit] = {}
+        # The best frame and answer of each recent sighting, for the teach loop (bounded: the newest MAX_EVIDENCE).
+        self.evidence: dict[tuple[tuple[str, str], float], tuple[Frame, Prediction]] = {}
+        self.training_dialog: TrainDialog | None = None
         self.rates = {"source": RateMeter(), "shown": RateMeter(), "results": RateMeter()}
         self.latency = RecentValues()
         self.inference_time = RecentValues()
@@ -97,6 +104,7 @@ class MainWindow(QMainWindow):
         self.recorder = Recorder(self.recording_failed.emit)
         self.snapshot_saved.connect(self._on_snapshot_saved)
         self.sighting_saved.connect(self._on_sighting_saved)
+        self.example_saved.connect(self._on_example_saved)
         self.recording_failed.connect(self.show_error)
 
         self.video = VideoView()
@@ -113,6 +121,7 @@ class MainWindow(QMainWindow):
 
         self._build_toolbar()
         self.sightings = SightingsPanel()
+        self.sightings.teach_requested.connect(self._teach_requested)
         dock = QDockWidget("Sightings", self)
         dock.setObjectName("sightings")
         dock.setWidget(self.sightings)
@@ -196,6 +205,13 @@ class MainWindow(QMainWindow):
         self.folder_button.clicked.connect(self._choose_folder)
         bar.addWidget(self.folder_button)
         self._refresh_folder_button()
+        self.train_button = QPushButton("Train…")
+        self.train_button.setToolTip("Train a model on the sightings you confirmed or corrected (right-click a sighting to teach)")
+        train_menu = QMenu(self.train_button)
+        train_menu.addAction("Train on my examples…", self.open_training)
+        train_menu.addAction("Examples folder…", self._choose_teach_folder)
+        self.train_button.setMenu(train_menu)
+        bar.addWidget(self.train_button)
 
     @property
     def shown_frames(self) -> int:
@@ -403,6 +419,7 @@ class MainWindow(QMainWindow):
     def _update_sightings(self, live: LiveResult) -> None:
         sighted = [Sighted((p.taxon.rank, p.taxon.name), p.label, p.confidence) for p in live.result.predictions]
         self.open_visits, events = update_visits(self.open_visits, sighted, live.frame.wall_time, GONE_AFTER)
+        self._keep_evidence(live)
         if self.session is None:
             return
         log = SightingLog(self.snapshot_folder / "sightings.jsonl", self.session.spec.display_name)
@@ -417,6 +434,80 @@ class MainWindow(QMainWindow):
             self.recorder.submit(partial(log.record, event))
         for visit in self.open_visits.values():
             self.sightings.update_visit(visit)
+
+    def _keep_evidence(self, live: LiveResult) -> None:
+        """Remember each open visit's best frame and answer: what a confirmation or correction will save."""
+        for prediction in live.result.predictions:
+            key = (prediction.taxon.rank, prediction.taxon.name)
+            visit = self.open_visits.get(key)
+            if visit is None:
+                continue
+            known = self.evidence.get((key, visit.started))
+            if known is None or prediction.confidence >= known[1].confidence:
+                self.evidence[(key, visit.started)] = (live.frame, prediction)
+        while len(self.evidence) > MAX_EVIDENCE:
+            del self.evidence[min(self.evidence, key=lambda k: k[1])]
+
+    # ---- the teach loop -----------------------------------------------------------------
+    @property
+    def teach_folder(self) -> Path:
+        return self.preferences.teach_folder or self.snapshot_folder / "examples"
+
+    def set_teach_folder(self, folder: Path) -> None:
+        self.preferences.teach_folder = folder
+
+    def _choose_teach_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Examples folder (one folder per class)", str(self.teach_folder))
+        if folder:
+            self.set_teach_folder(Path(folder))
+
+    def _teach_requested(self, row: int, name: object) -> None:
+        if name == CORRECT:
+            choices = [t.common_name for t in known_classes(self.teach_folder)] + list(NON_ANIMALS)
+            typed, ok = QInputDialog.getItem(self, "Correct the species", "What was it? (pick or type a name)", choices, 0, True)
+            if not ok or not typed.strip():
+                return
+            name = typed
+        self.teach_sighting(row, name if isinstance(name, str) else None)
+
+    def teach_sighting(self, row: int, name: str | None) -> bool:
+        """Save the sighting in ``row`` as a labelled example: its species when ``name`` is None, else ``name``
+        (a class taught before, "empty", "human", "vehicle", or a new species by name). Written on the recorder thread."""
+        visit = self.sightings.row_visit(row)
+        evidence = self.evidence.get(visit) if visit else None
+        if evidence is None:
+            self.show_error("That sighting's frame is no longer kept (only the latest sightings are); teach a newer one.")
+            return False
+        frame, prediction = evidence
+        folder = self.teach_folder
+        teaching = from_prediction(prediction) if name is None else from_name(name, known_classes(folder))
+        source = self.session.spec.display_name if self.session else ""
+
+        def job() -> str:
+            save_example(folder, teaching, frame, prediction.box, source)
+            return teaching.common_name
+
+        self.recorder.submit(job, lambda label: self.example_saved.emit(row, label))
+        return True
+
+    def _on_example_saved(self, row: int, label: str) -> None:
+        self.sightings.mark_taught(row, label)
+        counts = examples_per_class(self.teach_folder)
+        self.statusBar().showMessage(f"Saved as an example of {label} in {self.teach_folder} "
+                                     f"({', '.join(f'{k} {v}' for k, v in counts.items())})", 8000)  # fmt: skip
+
+    def open_training(self, extra_arguments: list[str] | None = None) -> TrainDialog:
+        """The Train… dialog on the examples folder; when its model is ready it is loaded in its chosen role."""
+        dialog = TrainDialog(self.teach_folder, self.teach_folder.parent / "runs", self, extra_arguments or [])
+        dialog.model_ready.connect(self.use_trained_model)
+        dialog.show()
+        self.training_dialog = dialog
+        return dialog
+
+    def use_trained_model(self, path: Path, role: str) -> None:
+        """Load a model the Train… dialog made: as the classifier, or (exported with a scope) as a specialist."""
+        if self.use_classifier(path):
+            self.statusBar().showMessage(f"Now using the model you trained ({path}) as the {role}", 8000)
 
     def _thumbnail(self, live: LiveResult, visit: Visit) -> Pixels | None:
         for prediction in live.result.predictions:

@@ -59,6 +59,15 @@ class UiPreferences:
         self.settings.setValue("species_list", str(path) if path else "")
 
     @property
+    def teach_folder(self) -> Path | None:
+        value = self.settings.value("teach_folder", None)
+        return Path(str(value)) if value else None
+
+    @teach_folder.setter
+    def teach_folder(self, folder: Path) -> None:
+        self.settings.setValue("teach_folder", str(folder))
+
+    @property
     def auto_snapshot(self) -> bool:
         return str(self.settings.value("auto_snapshot", "false")).lower() in ("true", "1")
 

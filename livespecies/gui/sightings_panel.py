@@ -1,26 +1,35 @@
-"""The sightings list: time, thumbnail, species and best confidence; double-click opens the snapshot."""
+"""The sightings list: time, thumbnail, species and best confidence; double-click opens the snapshot.
+
+Right-click a sighting to teach: confirm its species, correct it, or mark it as
+empty, human or vehicle (``teach_requested``; the window saves the example).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import cv2
 import numpy as np
 import numpy.typing as npt
-from PySide6.QtCore import QSize, QUrl, Signal
+from PySide6.QtCore import QPoint, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QIcon, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableWidget, QTableWidgetItem
 
 from livespecies.gui.video_view import to_qimage
 from livespecies.sightings.snapshots import SnapshotFiles
+from livespecies.sightings.teach import NON_ANIMALS
 from livespecies.sightings.visits import TaxonKey, Visit
+
+CORRECT = "@correct"  # teach_requested's name for "ask the user which species it was"
 
 THUMB = 72
 
 
 class SightingsPanel(QTableWidget):
     open_requested = Signal(object)  # Path
+    teach_requested = Signal(int, object)  # row, and None (its species is right), a class name, or CORRECT
 
     def __init__(self) -> None:
         super().__init__(0, 4)
@@ -38,6 +47,8 @@ class SightingsPanel(QTableWidget):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.cellDoubleClicked.connect(self._open_row)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._teach_menu)
         self._rows: dict[tuple[TaxonKey, float], int] = {}
         self.snapshots: dict[int, Path] = {}
 
@@ -85,3 +96,27 @@ class SightingsPanel(QTableWidget):
     def row_label(self, row: int) -> str:
         item = self.item(row, 2)
         return item.text() if item else ""
+
+    def row_visit(self, row: int) -> tuple[TaxonKey, float] | None:
+        """The (taxon, start time) of the visit shown in ``row``."""
+        return next((key for key, r in self._rows.items() if r == row), None)
+
+    def mark_taught(self, row: int, label: str) -> None:
+        item = self.item(row, 2)
+        if item is not None:
+            item.setText(f"{self.row_label(row).split(' → ')[0]} → {label} ✓")
+
+    def teach_actions(self, row: int) -> list[tuple[str, object]]:
+        """The menu a right-click on ``row`` opens: (text, what teach_requested carries)."""
+        label = self.row_label(row).split(" → ")[0]
+        return [(f"Confirm: {label}", None), ("Correct the species…", CORRECT),
+                *((f"Mark as {name}", name) for name in NON_ANIMALS)]  # fmt: skip
+
+    def _teach_menu(self, position: QPoint) -> None:
+        row = self.rowAt(position.y())
+        if row < 0:
+            return
+        menu = QMenu(self)
+        for text, name in self.teach_actions(row):
+            menu.addAction(text, partial(self.teach_requested.emit, row, name))
+        menu.exec(self.viewport().mapToGlobal(position))

@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,9 +51,10 @@ class View:
 
 def build_views(
     samples: Sequence[Sample], organism: Sequence[bool], kind: str, detector: AnimalDetector | None, settings: EngineSettings,
-    crop_size: int, cache: Path,
+    crop_size: int, cache: Path, on_step: Callable[[int, int], None] | None = None,
 ) -> list[View]:  # fmt: skip
-    """Every view of every frame, in frame order (``organism[label]``: is the label an animal)."""
+    """Every view of every frame, in frame order (``organism[label]``: is the label an animal); ``on_step(done, total)``
+    is told of each frame."""
     if kind not in INPUT_KINDS:
         raise ValueError(f"unknown input kind {kind!r}")
     cache.mkdir(parents=True, exist_ok=True)
@@ -73,6 +74,8 @@ def build_views(
             index_file.write_text(json.dumps(entries))
         for entry in json.loads(index_file.read_text()):
             views.append(View(index, cache / entry["file"], entry["source"], entry["trained"]))
+        if on_step is not None:
+            on_step(index + 1, len(samples))
     return views
 
 
