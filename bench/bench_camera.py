@@ -46,6 +46,8 @@ def main() -> int:
     parser.add_argument("--held-out", type=float, default=0.3, help="the latest share of frames kept for judging (default 0.3)")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--train-option", action="append", default=[], help="extra option for `training train` (repeatable)")
+    parser.add_argument("--answers", type=Path, default=None,
+                        help="grade this `classify --json` output of the later frames instead of training (another version's model)")
     args = parser.parse_args()
 
     with args.frames.open(newline="") as handle:
@@ -59,20 +61,24 @@ def main() -> int:
             # `classify` names the class by the labels CSV's scientific (else common) name; its lineage lists the ranks above.
             own = r.get("scientific_name") or r.get("common_name") or r["folder"].replace("_", " ")
             names[r["folder"]] = [own] + [part.split(":", 1)[1] for part in (r.get("lineage") or "").split(";") if ":" in part]
-    with tempfile.TemporaryDirectory() as tmp:
-        out = args.out or Path(tmp) / "run"
-        table = Path(tmp) / "earlier.csv"
-        with table.open("w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(("path", "label"))
-            writer.writerows((str(path.resolve()), label) for path, label in earlier)
-        python = sys.executable
-        train_s = run([python, "-m", "training", "train", "--data", str(table), "--labels", str(args.labels), "--out", str(out),
-                       *args.train_option])  # fmt: skip
-        export_s = run([python, "-m", "training", "export", "--checkpoint", str(out / "model.pt"), "--out", str(out / "model.onnx")])
-        done = subprocess.run([python, "-m", "livespecies", "classify", "--json", "--model", str(out / "model.onnx"),
-                               *(str(p) for p, _ in later)], capture_output=True, text=True, cwd=ROOT)  # fmt: skip
-    answers = {Path(r["path"]).resolve(): r for r in map(json.loads, done.stdout.splitlines())}
+    train_s = export_s = 0.0
+    if args.answers is not None:
+        output = args.answers.read_text()
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = args.out or Path(tmp) / "run"
+            table = Path(tmp) / "earlier.csv"
+            with table.open("w", newline="") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(("path", "label"))
+                writer.writerows((str(path.resolve()), label) for path, label in earlier)
+            python = sys.executable
+            train_s = run([python, "-m", "training", "train", "--data", str(table), "--labels", str(args.labels), "--out", str(out),
+                           *args.train_option])  # fmt: skip
+            export_s = run([python, "-m", "training", "export", "--checkpoint", str(out / "model.pt"), "--out", str(out / "model.onnx")])
+            output = subprocess.run([python, "-m", "livespecies", "classify", "--json", "--model", str(out / "model.onnx"),
+                                     *(str(p) for p, _ in later)], capture_output=True, text=True, cwd=ROOT).stdout  # fmt: skip
+    answers = {Path(r["path"]).resolve(): r for r in map(json.loads, output.splitlines())}
     outcomes: Counter[str] = Counter()
     confusions: Counter[tuple[str, str]] = Counter()
     per_class: dict[str, Counter[str]] = {}

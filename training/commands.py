@@ -38,17 +38,25 @@ def train_main(argv: Sequence[str] | None = None) -> int:
 def evaluate_main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m training evaluate",
-        description="Evaluate a trained checkpoint on a folder of labelled photos (class folders named as in training).",
+        description="Evaluate a trained checkpoint on new labelled frames (class folders or a path,label CSV named as in "
+        "training), as the engine will use it: its own input kind, every frame through the engine's decision.",
     )
     parser.add_argument("--checkpoint", type=Path, required=True, help="model.pt from `python -m training train`")
-    parser.add_argument("--data", type=Path, required=True, help="folder of class folders")
+    parser.add_argument("--data", type=Path, required=True, help="folder of class folders, or a path,label CSV")
     parser.add_argument("--out", type=Path, default=None, help="where to write evaluation.md (default: beside the checkpoint)")
     args = parser.parse_args(argv)
+    from livespecies.inference.contract import label_from_dict
+    from livespecies.inference.defaults import default_detector
+    from livespecies.inference.detector import AnimalDetector
+    from livespecies.inference.engine import EngineSettings
+    from livespecies.inference.model_file import load_model
+    from training import frame_eval
     from training.data.dataset import scan
+    from training.data.views import build_views
     from training.export_user import load_checkpoint
     from training.networks import BACKBONES, build
     from training.presets import eval_transform
-    from training.report import evaluate_logits, evaluation_section
+    from training.report import evaluate_logits, evaluation_section, tradeoff_section
     from training.train import ImageFiles, logits_of
 
     try:
@@ -57,20 +65,33 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
         classes = list(checkpoint["classes"])
         unknown = sorted(set(dataset.classes) - set(classes))
         if unknown:
-            raise UserError(f"{args.data} has class folder(s) {', '.join(unknown)} that the model was not trained on.")
+            raise UserError(f"{args.data} has class(es) {', '.join(unknown)} that the model was not trained on.")
     except UserError as exc:
         print(f"training: {exc}", file=sys.stderr)
         return 2
+    specs = [label_from_dict(label, f"labels[{k}]", str(args.checkpoint)) for k, label in enumerate(checkpoint["labels"])]
     remap = [classes.index(name) for name in dataset.classes]
-    items = [(s.path, remap[s.label]) for s in dataset.samples]
+    samples = [s.__class__(s.path, remap[s.label], "test") for s in dataset.samples]
+    kind = checkpoint.get("input", {}).get("input", "whole-frame")
+    size = int(checkpoint["image_size"])
+    detector = AnimalDetector(load_model(default_detector(), expect_kind="detector")) if kind == "detector-crops" else None
+    views = build_views(samples, [s.organism for s in specs], kind, detector, EngineSettings(), round(size * 256 / 224),
+                        Path(checkpoint["config"]["cache"]).parent / "views")  # fmt: skip
     model = build(checkpoint["backbone"], len(classes), cache=None, pretrained=False)
     model.load_state_dict(checkpoint["state_dict"])
-    transform = eval_transform(int(checkpoint["image_size"]), BACKBONES[checkpoint["backbone"]].normalisation)
+    transform = eval_transform(size, BACKBONES[checkpoint["backbone"]].normalisation)
+    items = [(v.path, samples[v.frame].label) for v in views]
     logits, labels = logits_of(model, DataLoader(ImageFiles(items, transform), batch_size=32), torch.device("cpu"))
-    evaluation = evaluate_logits(logits, np.asarray(labels), classes, float(checkpoint["temperature"]), split=str(args.data))
+    temperature = float(checkpoint["temperature"])
+    trained = np.array([v.trained for v in views])
+    evaluation = evaluate_logits(logits[trained], np.asarray(labels)[trained], classes, temperature, split=f"{args.data} ({kind} views)")
+    table = frame_eval.tradeoff(logits, [v.frame for v in views], [s.label for s in samples], specs, temperature)
     out = args.out or args.checkpoint.parent
     out.mkdir(parents=True, exist_ok=True)
-    lines = [f"# Evaluation of {args.checkpoint} on {args.data}", ""] + evaluation_section(evaluation, float(checkpoint["temperature"]), out, "eval-")
+    lines = [f"# Evaluation of {args.checkpoint} on {args.data}", "", "## Frames by threshold", ""] + tradeoff_section(table, "evaluation")
+    lines += ["## Per class", ""] + evaluation_section(evaluation, temperature, out, "eval-")
     (out / "evaluation.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"top-1 {evaluation.top1:.1%}, top-5 {evaluation.top5:.1%} on {sum(evaluation.support)} images; {out / 'evaluation.md'}")
+    default = next(row for row in table if row.threshold == frame_eval.DEFAULT_THRESHOLD)
+    print(f"{default.frames} frames at threshold {frame_eval.DEFAULT_THRESHOLD}: {default.right_rate:.1%} right, {default.wrong_rate:.1%} "
+          f"wrong; top-1 {evaluation.top1:.1%} on {sum(evaluation.support)} {kind} views; {out / 'evaluation.md'}")  # fmt: skip
     return 0

@@ -50,6 +50,9 @@ class TrainConfig:
                                                "bounds": (1, 1000)})
     seed: int = field(default=0, metadata={"help": "seed for the split, initialisation and augmentation", "bounds": (0, 2**31 - 1)})
     augment: str = field(default="camera-trap", metadata={"help": f"augmentation preset: {', '.join(PRESETS)}"})
+    augment_passes: int = field(default=2, metadata={"help": "head mode: augmented copies of each training image (with the "
+                                                      "preset) whose features are computed too, beside the image and its mirror",
+                                                      "bounds": (0, 20)})
     input: InputKind = field(default="auto", metadata={"help": "what the model sees, in training and in use: detector-crops (the "
                                                        "shipped detector's crops, whole frames where it finds nothing, and its "
                                                        "false positives on empty/human/vehicle frames as examples of those classes), "

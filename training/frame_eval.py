@@ -97,13 +97,16 @@ def operating_temperature(
 ) -> tuple[float, str]:  # fmt: skip
     """The temperature that makes the engine's default threshold an honest operating point on validation frames.
 
-    Among temperatures whose wrong rate at the default threshold is at most ``max_wrong``, the one with the most
-    right frames (the closest to the likelihood-fitted ``fitted`` on a tie); when none is that safe, the one
-    with the fewest wrong frames. Returns it and one sentence saying why, for the report.
+    Only temperatures at or above the likelihood-fitted ``fitted`` are considered: the fit is the honest
+    calibration, and a camera's later frames (new animals, new seasons) only make a model less sure than its
+    validation frames, so confidence may be lowered for safety but never raised. Among those whose wrong rate at
+    the default threshold is at most ``max_wrong``, the one with the most right frames (the closest to ``fitted``
+    on a tie); when none is that safe, the one with the fewest wrong frames. Returns it and one sentence saying
+    why, for the report.
     """
     if not frame_labels:
         return fitted, "no validation frames: the likelihood-fitted temperature is kept"
-    candidates = sorted({fitted, *TEMPERATURES}, key=lambda t: abs(math.log(t / fitted)))
+    candidates = sorted({fitted, *(t for t in TEMPERATURES if t > fitted)}, key=lambda t: abs(math.log(t / fitted)))
     scores = [(t, score(logits, view_frames, frame_labels, specs, t, DEFAULT_THRESHOLD)) for t in candidates]
     safe = [(t, s) for t, s in scores if s.wrong_rate <= max_wrong]
     fitted_score = scores[0][1]

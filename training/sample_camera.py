@@ -190,14 +190,16 @@ def track(kind: Kind, cut: np.ndarray, metres: float, times: list[float], rng: n
 Frame = tuple[datetime, np.ndarray]
 
 
-def render(trigger: Trigger, background: np.ndarray, cuts: dict[str, np.ndarray], rng: np.random.Generator) -> tuple[list[Frame], str]:
-    """The burst's frames as (time, RGB image), and the cut-out used ("" for empty)."""
+def render(trigger: Trigger, background: np.ndarray, cuts: dict[str, np.ndarray], rng: np.random.Generator,
+           mixed: bool = False) -> tuple[list[Frame], str]:  # fmt: skip
+    """The burst's frames as (time, RGB image), and the cut-out used ("" for empty). ``mixed``: every individual
+    of a class may appear at any time (the same animals keep visiting), instead of other ones later."""
     times = np.cumsum([0] + [int(rng.integers(1, 3)) for _ in range(trigger.frames - 1)]).tolist()
     cloud = rng.uniform(0.6, 1.1)
     path, places, mirror = "", [], False
     if trigger.label != "empty":
         kind = KINDS[trigger.label]
-        pool = kind.late if trigger.when >= SPLIT_AT and kind.late else kind.early
+        pool = kind.early + kind.late if mixed else kind.late if trigger.when >= SPLIT_AT and kind.late else kind.early
         path, metres, faces = pool[int(rng.integers(len(pool)))]
         places = track(kind, cuts[path], metres * rng.uniform(0.9, 1.1), times, rng)
         moving_right = places[-1][1] >= places[0][1]
@@ -229,7 +231,7 @@ def save(path: Path, rgb: np.ndarray, when: datetime, quality: int) -> None:
 Used = dict[str, dict[str, list[Trigger]]]  # class -> cut-out ('-' for none) -> its triggers
 
 
-def build(out: Path, frames: int, seed: int, debs: Path | None) -> tuple[list[tuple[str, str, datetime]], Used]:
+def build(out: Path, frames: int, seed: int, debs: Path | None, mixed: bool = False) -> tuple[list[tuple[str, str, datetime]], Used]:
     rng = np.random.default_rng(seed)
     shutil.rmtree(out / "frames", ignore_errors=True)
     rows: list[tuple[str, str, datetime]] = []
@@ -242,7 +244,7 @@ def build(out: Path, frames: int, seed: int, debs: Path | None) -> tuple[list[tu
         stamps = roots["tuxpaint-stamps-default"] / STAMPS
         cuts = {c[0]: prepare(rp.imread(stamps / f"{c[0]}.png", cv2.IMREAD_UNCHANGED)) for k in KINDS.values() for c in k.early + k.late}
     for trigger in schedule(frames, rng):
-        burst, path = render(trigger, background, cuts, rng)
+        burst, path = render(trigger, background, cuts, rng, mixed)
         used.setdefault(trigger.label, {}).setdefault(path or "-", []).append(trigger)
         for when, rgb in burst:
             rel = f"frames/{trigger.label}/IMG_{len(rows) + 1:05d}.JPG"
@@ -291,9 +293,12 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=1100, help="about this many frames in all")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--debs", type=Path, default=None, help="folder to keep the downloaded .deb files in (default: a temporary one)")
+    parser.add_argument("--individuals", choices=("split", "mixed"), default="split",
+                        help="split: other individuals of a species in the last 40 %% of the time (the harder test); "
+                        "mixed: every individual may visit at any time")
     args = parser.parse_args()
-    rows, used = build(args.out, args.frames, args.seed, args.debs)
-    write_outputs(args.out, rows, used, f"--out OUT --frames {args.frames} --seed {args.seed}")
+    rows, used = build(args.out, args.frames, args.seed, args.debs, args.individuals == "mixed")
+    write_outputs(args.out, rows, used, f"--out OUT --frames {args.frames} --seed {args.seed} --individuals {args.individuals}")
     print(f"wrote {len(rows)} frames to {args.out}: " + ", ".join(f"{k} {sum(r[1] == k for r in rows)}" for k in ["empty", *KINDS]))
 
 

@@ -204,7 +204,7 @@ def train(config: TrainConfig) -> Outcome:
         trials.append(KindTrial(kind, val, sum(v.source == "negative" for v in views), len(views)))
         print(f"{kind}: validation frames {val.right_rate:.1%} right, {val.wrong_rate:.1%} wrong at threshold "
               f"{frame_eval.DEFAULT_THRESHOLD}", file=sys.stderr)  # fmt: skip
-    chosen = max(trials, key=lambda t: (t.validation.right - 2 * t.validation.wrong, t.kind == "detector-crops")).kind
+    chosen = choose_input(trials)
     fit = fits[chosen]
     if len(kinds) > 1 and config.mode != "head":
         fit = fit_one(config, dataset, samples, fit.views, device, chosen, progress)
@@ -240,6 +240,21 @@ def train(config: TrainConfig) -> Outcome:
     write_report(out, config, dataset, samples, split_info, fit.history, evaluation, temperature, calibration, trials, chosen,
                  table, test_split, baseline)  # fmt: skip
     return Outcome(config, evaluation, fit.history, temperature, model_file, chosen, table, baseline)
+
+
+# Whole frames must beat crops on validation by this much (of right − 2 × wrong, as a share of frames) to be
+# kept: on a camera's later frames (new individuals, new positions) the crop model made half the wrong answers
+# of a whole-frame model that had been 1 point better on validation (bench/bench_camera.py, README).
+WHOLE_FRAME_MARGIN = 0.03
+
+
+def choose_input(trials: Sequence[KindTrial]) -> str:
+    """The input kind to keep: detector crops, unless whole frames are clearly better on validation frames."""
+    def merit(trial: KindTrial) -> float:
+        score = trial.validation
+        return (score.right - 2 * score.wrong) / max(score.frames, 1) - (WHOLE_FRAME_MARGIN if trial.kind == "whole-frame" else 0.0)
+
+    return max(trials, key=merit).kind
 
 
 def crop_size(config: TrainConfig) -> int:
@@ -331,15 +346,29 @@ def fit_one(config: TrainConfig, dataset: Dataset, samples: Sequence[Sample], vi
     if config.mode == "head":
         # Features once (and their mirror images as the one augmentation that survives caching), then a linear head.
         extractor = model.features  # type: ignore[union-attr]
-        batches = -(-len(by_split["train"]) // config.batch_size) + -(-len(every) // config.batch_size)
+        augmentation = PRESETS[config.augment]
+        passes = config.augment_passes if augmentation is not None else 0
+        per_pass = -(-len(by_split["train"]) // config.batch_size)
+        batches = per_pass * (1 + passes) + -(-len(every) // config.batch_size)
+        done_before = 0
 
-        def step(done: int, _total: int, offset: int = 0) -> None:
-            progress.step(done + offset, batches, f"computing {kind} features: batch {done + offset} of {batches}")
+        def step(done: int, _total: int) -> None:
+            progress.step(done_before + done, batches, f"computing {kind} features: batch {done_before + done} of {batches}")
 
+        x_all, y_all = features_of(extractor, every, evaluate_tf, device, config.batch_size, on_step=step)
+        done_before = -(-len(every) // config.batch_size)
         x_train, y_train = features_of(extractor, by_split["train"], evaluate_tf, device, config.batch_size, flip=True, on_step=step)
-        offset = -(-len(by_split["train"]) // config.batch_size)
-        x_all, y_all = features_of(extractor, every, evaluate_tf, device, config.batch_size,
-                                   on_step=lambda done, total: step(done, total, offset))  # fmt: skip
+        copies, copy_labels = [x_train], [y_train]
+        # Cached features allow no augmentation at training time, so a few augmented copies are made up front: colour,
+        # infrared greyscale, partial views and noise are what separate a camera's later animals from its earlier ones.
+        for k in range(passes):
+            done_before += per_pass
+            torch.manual_seed(config.seed * 1009 + k)
+            x, y = features_of(extractor, by_split["train"], train_transform(config.image_size, augmentation, norm), device,
+                               config.batch_size, on_step=step)  # fmt: skip
+            copies.append(x)
+            copy_labels.append(y)
+        x_train, y_train = torch.cat(copies), torch.cat(copy_labels)
         progress.next_phase()
         val_rows = [k for k, v in enumerate(views) if v.trained and samples[v.frame].split == "val"]
         head = model.classifier  # type: ignore[union-attr]
