@@ -25,6 +25,7 @@ The run:
 from __future__ import annotations
 
 import json
+import os
 import random
 import sys
 import time
@@ -314,11 +315,12 @@ def features_of(extractor: nn.Module, items: Sequence[tuple[Path, int]], transfo
 
 
 def _workers() -> dict[str, Any]:
-    """Decode in a worker process only where there is a core to spare (measured in bench/bench_train.py)."""
-    import os
+    """One decoding worker process beside the network when there are two cores or more.
 
-    spare = (os.cpu_count() or 1) - torch.get_num_threads()
-    return {"num_workers": 1, "persistent_workers": False} if spare >= 1 else {}
+    Measured on a 2-core machine, MobileNetV2 features at 224 px, 320 crops: 25.1 images/s decoding in the main
+    process, 26.5 with one worker (+5 %), 22.8 with two; with the camera-trap augmentation 21.3, 23.2 (+9 %), 21.9.
+    """
+    return {"num_workers": 1} if (os.cpu_count() or 1) >= 2 else {}
 
 
 def fit_one(config: TrainConfig, dataset: Dataset, samples: Sequence[Sample], views: list[View], device: torch.device, kind: str,
@@ -521,9 +523,11 @@ def logits_of(model: nn.Module, loader: DataLoader[Any], device: torch.device) -
 
 def _loader(data: torch.utils.data.Dataset[Any], config: TrainConfig, labels: Sequence[int], classes: int) -> DataLoader[Any]:
     generator = torch.Generator().manual_seed(config.seed)
+    # Cached features need no decoding; images do (finetune, scratch).
+    workers = {} if isinstance(data, TensorDataset) else _workers()
     if config.balance == "sampler":
         per_class = class_weights(labels, classes)
         weights = [float(per_class[label]) for label in labels]
         sampler = WeightedRandomSampler(weights, num_samples=len(labels), replacement=True, generator=generator)
-        return DataLoader(data, batch_size=config.batch_size, sampler=sampler)
-    return DataLoader(data, batch_size=config.batch_size, shuffle=True, generator=generator)
+        return DataLoader(data, batch_size=config.batch_size, sampler=sampler, **workers)
+    return DataLoader(data, batch_size=config.batch_size, shuffle=True, generator=generator, **workers)
