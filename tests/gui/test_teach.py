@@ -30,7 +30,7 @@ def test_confirm_correct_and_mark_empty_save_labelled_examples(qtbot, make_windo
     examples = tmp_path / "examples"
     window.set_teach_folder(examples)
     row = sighting(qtbot, window, photos, tmp_path, "animals/explore_world_animals-polar_bear.webp")
-    assert [text for text, _ in window.sightings.teach_actions(row)][0] == "Confirm: polar bear"
+    assert window.sightings.teach_actions(row)[0][0] == "Confirm: polar bear"
     with qtbot.waitSignal(window.example_saved, timeout=10000):
         window.sightings.teach_requested.emit(row, None)  # the right-click menu's "Confirm"
     with qtbot.waitSignal(window.example_saved, timeout=10000):

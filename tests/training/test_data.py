@@ -230,6 +230,11 @@ def test_events_by_time(labels: list[int], seconds: list[float], expected: list[
     assert group_events(labels, FrameTimes("exif", tuple(seconds)), max_gap=60, max_size=3) == expected
 
 
+def test_usual_non_animal_class_names_are_not_animals_unless_the_csv_says_so() -> None:
+    specs = label_specs(["bobcat", "empty", "Human", "vehicle"], {"vehicle": {"folder": "vehicle", "organism": "yes"}})
+    assert [s.organism for s in specs] == [True, False, False, True]
+
+
 def test_a_fixed_camera_never_chains_a_whole_class_into_one_group(photos: Path) -> None:
     """dHash grouping alone put a whole night class of a fixed camera in one group; without times the groups are
     consecutive near-duplicates of one label, cut at the size bound."""
@@ -287,9 +292,14 @@ def test_a_path_label_table_with_the_checks_of_class_folders(photos: Path, tmp_p
         ("path,label\ncard/a.jpg,\n", None, "line 2: the label is empty"),
         ("path,label\ncard/a.jpg,Bobcat\n", {"bobcat", "empty"}, "line 2: label 'Bobcat' is not a class of the labels CSV"),
         ("path,label\nnowhere/a.jpg,bobcat\nnowhere/b.jpg,empty\n", None, "2 of the 2 files"),
+        ("path,label\ncard/a.jpg,bobcat\ncard/b.jpg,empty\n", {"bobcat", "empty", "skunk"}, "skunk contain no readable images"),
     ],
 )
-def test_a_path_label_table_that_cannot_train_is_one_sentence(content: str, known: set[str] | None, message: str, tmp_path: Path) -> None:
+def test_a_path_label_table_that_cannot_train_is_one_sentence(content: str, known: set[str] | None, message: str, photos: Path,
+                                                              tmp_path: Path) -> None:  # fmt: skip
+    fill(tmp_path / "card", photos, [BEAR], copies=1)
+    for name in ("a.jpg", "b.jpg"):
+        (tmp_path / "card" / name).write_bytes(next((tmp_path / "card").glob("*_0.jpg")).read_bytes())
     (tmp_path / "labels.csv").write_text(content)
     with pytest.raises(DatasetError, match=re.escape(message)):
         scan(tmp_path / "labels.csv", min_per_class=1, known_labels=known)

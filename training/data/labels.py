@@ -8,7 +8,8 @@ Only ``folder`` is required. Without a row (or without the CSV) a class is named
 by its folder, with rank "unranked". ``lineage`` lists the ranks above the
 label, finest first; with lineages, uncertain answers roll up exactly as with
 the shipped model. ``organism`` = no marks classes such as "empty", "human" or
-"vehicle" that are never reported as an animal.
+"vehicle" that are never reported as an animal; folders with those usual names
+(``NOT_ANIMALS``) are taken as non-animals unless the CSV says otherwise.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ from livespecies.types import Taxon
 from training.data.dataset import DatasetError
 
 COLUMNS = ("folder", "common_name", "scientific_name", "rank", "lineage", "organism")
+# Camera-trap classes that are not animals: without an explicit organism value they are taken as such (a
+# trail camera's "empty" trained as an animal class would be claimed as an animal on every empty frame).
+NOT_ANIMALS = frozenset({"empty", "blank", "none", "nothing", "human", "humans", "person", "people", "vehicle", "vehicles", "car",
+                         "cars", "truck", "bike", "bicycle", "motorbike"})  # fmt: skip
 
 
 def read_labels_csv(path: Path) -> dict[str, dict[str, str]]:
@@ -46,13 +51,19 @@ def read_labels_csv(path: Path) -> dict[str, dict[str, str]]:
     return rows
 
 
+# Plain names for the classes a camera sees, so that a class-level answer reads "unidentified mammal".
+CLASS_NAMES = {"Mammalia": "mammal", "Aves": "bird", "Reptilia": "reptile", "Amphibia": "amphibian", "Insecta": "insect",
+               "Actinopterygii": "ray-finned fish", "Arachnida": "arachnid", "Gastropoda": "gastropod"}  # fmt: skip
+
+
 def _lineage(text: str, where: str) -> list[Taxon]:
     taxa = []
     for part in filter(None, (p.strip() for p in text.split(";"))):
         rank, _, name = part.partition(":")
         if rank not in RANK_ORDER or not name:
             raise DatasetError(f"{where}: '{part}' is not 'rank:Name' with a known rank (genus, family, order, class, …).")
-        taxa.append(Taxon(rank, name.strip()))
+        name = name.strip()
+        taxa.append(Taxon(rank, name, CLASS_NAMES.get(name) if rank == "class" else None))
     return taxa
 
 
@@ -71,7 +82,8 @@ def label_specs(classes: Sequence[str], rows: dict[str, dict[str, str]] | None, 
         if rank not in RANK_ORDER:
             raise DatasetError(f"{source}, class {name}: rank '{rank}' is not one of {', '.join(RANK_ORDER)}.")
         own = Taxon(rank, scientific or common, common, scientific=bool(scientific))
-        organism = (row.get("organism") or "yes").lower() not in ("no", "false", "0")
+        default = "no" if name.lower() in NOT_ANIMALS else "yes"
+        organism = (row.get("organism") or default).lower() not in ("no", "false", "0")
         lineage = (own, *_lineage(row.get("lineage", ""), f"{source}, class {name}")) if organism else ()
         specs.append(LabelSpec(key=name, common_name=common, organism=organism, lineage=lineage))
     try:
