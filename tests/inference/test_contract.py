@@ -8,7 +8,7 @@ import re
 import pytest
 
 from livespecies.errors import ModelError
-from livespecies.inference.contract import ModelContract
+from livespecies.inference.contract import Application, ModelContract
 from livespecies.types import Taxon
 from tests.tiny_models import contract
 
@@ -84,4 +84,13 @@ def test_a_scope_that_does_not_hold_every_species_is_refused(scope: dict[str, st
     data = json.loads(contract(3).to_json())
     data["scope"] = scope
     with pytest.raises(ModelError, match=re.escape(message)):
+        ModelContract.from_json(json.dumps(data), source="m.onnx")
+
+
+def test_what_a_model_was_trained_to_see_round_trips_and_is_checked() -> None:
+    original = contract(3, application=Application("whole-frame", 0.2))
+    assert ModelContract.from_json(original.to_json()) == original
+    data = json.loads(original.to_json())
+    data["application"]["input"] = "thumbnails"
+    with pytest.raises(ModelError, match=re.escape("'application.input' is 'thumbnails'")):
         ModelContract.from_json(json.dumps(data), source="m.onnx")
