@@ -1,25 +1,31 @@
-"""Steady labels on live video: follow each animal across frames, average its probabilities, and
-change the shown label only when the new one has held.
+"""Steady labels on live video that never carry one animal's name onto the next.
 
 The rule, in full:
 
-1. **Tracks.** A detection continues the track whose last box overlaps it most
-   (IoU ≥ ``match_iou``); otherwise it starts a new track. Whole-frame answers
-   (no box) form one track of their own. A track unseen for ``max_age`` seconds
-   is forgotten, so an animal hidden for a moment keeps its history.
-2. **Averaging.** A track's decision is made on the mean of its last ``window``
-   probability vectors, with the same roll-up, threshold and not-an-animal rules
-   as single photos.
-3. **Hysteresis.** A new track shows its first decision at once. After that the
-   shown label changes only when a different decision has come out of
-   ``hold`` consecutive updates; a confidence change under the same label shows
-   at once. Moving the threshold (or changing the species list) re-decides immediately.
+1. **Tracks follow one animal.** A detection continues the track whose box it
+   overlaps most (IoU ≥ ``match_iou``) *unless its own answer clearly rules the
+   track's animal out*: it claims a taxon off the shown one's lineage and leaves
+   the shown taxon no more probability than ``1 − threshold`` (a hen where a
+   polar bear stood). Then it starts a new track, which shows its own answer at
+   once. Whole-frame answers (no box) follow the same rule. A track unseen for
+   ``max_age`` seconds is forgotten.
+2. **Averaging runs on time.** A track's probabilities are an exponentially
+   weighted mean whose weights halve every ``half_life`` seconds, so the same
+   animal gets the same smoothing at 2 and at 15 results per second.
+3. **Hysteresis runs on time.** A refinement or coarsening within one lineage
+   ("mammal" → "red panda") shows at once; a change to a taxon off the shown
+   one's lineage, or to "unknown" or nothing, shows only once it has held for
+   ``hold`` seconds. Moving the threshold (or changing the species list)
+   re-decides at once.
 
-Everything here is a pure function of its arguments; the tests drive it with tables.
+Decisions use every rule a single photo gets (roll-up, threshold, not-an-animal
+mass, site list). Everything here is a pure function of its arguments; the
+tests drive it with tables.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -34,17 +40,18 @@ NOT_ANIMAL = ("", "not an animal")
 UNKNOWN = ("", "unknown animal")
 Key = tuple[str, str]
 Shown = Prediction | Detection | None
+Vector = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True)
 class SmoothingSettings:
-    window: int = 5
-    hold: int = 3
+    half_life: float = 0.5  # seconds for an older result's weight in the mean to halve
+    hold: float = 0.75  # seconds a change off the shown lineage must persist before it is shown
     match_iou: float = 0.3
-    max_age: float = 2.0
+    max_age: float = 2.0  # seconds a track survives unseen
 
     def __post_init__(self) -> None:
-        if self.window < 1 or self.hold < 1 or not 0.0 < self.match_iou <= 1.0 or self.max_age < 0:
+        if self.half_life <= 0 or self.hold < 0 or not 0.0 < self.match_iou <= 1.0 or self.max_age < 0:
             raise ValueError(f"invalid smoothing settings: {self}")
 
 
@@ -53,13 +60,15 @@ class Track:
     track_id: int
     box: Box | None
     detector_score: float | None
-    history: tuple[npt.NDArray[np.float32], ...]
+    mean: Vector  # time-weighted mean of the probability vectors
     shown: Shown
-    pending: Key | None
-    pending_count: int
+    pending: Key | None  # a different answer waiting to be shown
+    pending_since: float
     decision: DecisionSettings
     first_seen: float
     last_seen: float
+    total: Vector  # sum of every probability vector of the track: the evidence of the whole visit
+    updates: int
 
     @property
     def shown_key(self) -> Key:
@@ -84,12 +93,34 @@ def iou(a: Box | None, b: Box | None) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def match(tracks: Sequence[Track], observations: Sequence[Observation], min_iou: float) -> dict[int, int]:
-    """Observation index → track index, greedily by highest overlap, each used once."""
+def same_lineage(a: Shown, b: Shown) -> bool:
+    """Both name taxa on one line of descent (the same animal told at different ranks)."""
+    if not isinstance(a, Prediction) or not isinstance(b, Prediction):
+        return False
+    ka, kb = key_of(a), key_of(b)
+    return ka in [(t.rank, t.name) for t in b.lineage] or kb in [(t.rank, t.name) for t in a.lineage]
+
+
+def rules_out(own: Shown, probabilities: Vector, track: Track, taxonomy: Taxonomy) -> bool:
+    """The observation's own answer is another animal than the track shows, clearly: a taxon off the shown
+    lineage, and at most ``1 − threshold`` of its probability left on the shown taxon."""
+    shown = track.shown
+    if not isinstance(own, Prediction) or not isinstance(shown, Prediction) or same_lineage(own, shown):
+        return False
+    node = taxonomy.node(shown.taxon.rank, shown.taxon.name)
+    left = float(taxonomy.masses(probabilities)[node]) if node is not None else 0.0
+    return left <= 1.0 - track.decision.threshold
+
+
+def match(tracks: Sequence[Track], observations: Sequence[Observation], min_iou: float,
+          allowed: set[tuple[int, int]] | None = None) -> dict[int, int]:  # fmt: skip
+    """Observation index → track index, greedily by highest overlap, each used once; ``allowed`` (track, observation)
+    pairs only, when given."""
     pairs = sorted(
-        ((iou(t.box, o.detection.box), ti, oi) for ti, t in enumerate(tracks) for oi, o in enumerate(observations)),
+        ((iou(t.box, o.detection.box), ti, oi) for ti, t in enumerate(tracks) for oi, o in enumerate(observations)
+         if allowed is None or (ti, oi) in allowed),
         reverse=True,
-    )
+    )  # fmt: skip
     used_tracks: set[int] = set()
     assigned: dict[int, int] = {}
     for overlap, ti, oi in pairs:
@@ -102,19 +133,21 @@ def match(tracks: Sequence[Track], observations: Sequence[Observation], min_iou:
     return assigned
 
 
-def _decide(history: Sequence[npt.NDArray[np.float32]], detection: Detection, taxonomy: Taxonomy, decision: DecisionSettings) -> Shown:
-    mean = np.mean(np.stack(history), axis=0).astype(np.float32)
+def _decide(mean: Vector, detection: Detection, taxonomy: Taxonomy, decision: DecisionSettings) -> Shown:
     return decide_one(Observation(detection, mean), taxonomy, decision)
 
 
-def _with_hysteresis(track: Track, decided: Shown, hold: int, decision: DecisionSettings) -> Track:
+def _with_hysteresis(track: Track, decided: Shown, now: float, hold: float, decision: DecisionSettings) -> Track:
     new_key = key_of(decided)
-    if new_key == track.shown_key or decision != track.decision:
-        return replace(track, shown=decided, pending=None, pending_count=0, decision=decision)
-    count = track.pending_count + 1 if new_key == track.pending else 1
-    if count >= hold:
-        return replace(track, shown=decided, pending=None, pending_count=0)
-    return replace(track, pending=new_key, pending_count=count)
+    if new_key == track.shown_key or decision != track.decision or same_lineage(decided, track.shown):
+        return replace(track, shown=decided, pending=None, pending_since=now, decision=decision)
+    if isinstance(decided, Prediction) and isinstance(track.shown, Detection):
+        return replace(track, shown=decided, pending=None, pending_since=now)  # unknown → named: more, not other
+    if new_key != track.pending:
+        return replace(track, pending=new_key, pending_since=now)
+    if now - track.pending_since >= hold:
+        return replace(track, shown=decided, pending=None, pending_since=now)
+    return track
 
 
 def update_tracks(
@@ -131,23 +164,27 @@ def update_tracks(
 
     Returns (all live tracks, the tracks seen in this frame, the next free track id).
     """
-    assigned = match(tracks, observations, settings.match_iou)
-    updated: dict[int, Track] = {}
+    own = [decide_one(o, taxonomy, decision) for o in observations]
+    allowed = {(ti, oi) for ti, t in enumerate(tracks) for oi, o in enumerate(observations)
+               if not rules_out(own[oi], o.probabilities, t, taxonomy)}  # fmt: skip
+    assigned = match(tracks, observations, settings.match_iou, allowed)
+    updated: set[int] = set()
     seen: list[Track] = []
     for oi, observation in enumerate(observations):
         detection = observation.detection
+        p = observation.probabilities
         if oi in assigned:
             old = tracks[assigned[oi]]
-            history = (*old.history, observation.probabilities)[-settings.window :]
-            decided = _decide(history, detection, taxonomy, decision)
-            moved = replace(old, box=detection.box, detector_score=detection.score, history=history, last_seen=now)
-            track = _with_hysteresis(moved, _relocated(decided, detection), settings.hold, decision)
+            keep = math.exp(-math.log(2) * max(0.0, now - old.last_seen) / settings.half_life)
+            mean = (keep * old.mean + (1 - keep) * p).astype(np.float32)
+            moved = replace(old, box=detection.box, detector_score=detection.score, mean=mean, last_seen=now,
+                            total=old.total + p, updates=old.updates + 1)  # fmt: skip
+            track = _with_hysteresis(moved, _relocated(_decide(mean, detection, taxonomy, decision), detection), now, settings.hold,
+                                     decision)  # fmt: skip
             track = replace(track, shown=_relocated(track.shown, detection))
-            updated[assigned[oi]] = track
+            updated.add(assigned[oi])
         else:
-            history = (observation.probabilities,)
-            decided = _decide(history, detection, taxonomy, decision)
-            track = Track(next_id, detection.box, detection.score, history, decided, None, 0, decision, now, now)
+            track = Track(next_id, detection.box, detection.score, p.copy(), own[oi], None, now, decision, now, now, p.copy(), 1)
             next_id += 1
         seen.append(track)
     alive = list(seen)
@@ -155,6 +192,13 @@ def update_tracks(
         if index not in updated and now - old.last_seen <= settings.max_age:
             alive.append(old)
     return alive, seen, next_id
+
+
+def visit_answer(track: Track, taxonomy: Taxonomy) -> Shown:
+    """The most specific answer the whole visit's evidence supports (its mean over every update)."""
+    mean = (track.total / max(track.updates, 1)).astype(np.float32)
+    return _relocated(_decide(mean, Detection(track.box, track.detector_score), taxonomy, track.decision),
+                      Detection(track.box, track.detector_score))  # fmt: skip
 
 
 def _relocated(shown: Shown, detection: Detection) -> Shown:

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from livespecies.inference.decision import DecisionSettings
-from livespecies.inference.smoothing import NOT_ANIMAL, UNKNOWN, SmoothingSettings, Track, iou, key_of, match, update_tracks
+from livespecies.inference.smoothing import NOT_ANIMAL, UNKNOWN, SmoothingSettings, Track, iou, key_of, match, update_tracks, visit_answer
 from livespecies.inference.species_list import SpeciesList
-from livespecies.types import Box, Detection, Observation
+from livespecies.types import Box, Detection, Observation, Prediction
 from tests.inference.test_taxonomy import TAXONOMY, probs
 
 LEFT = Box(0.1, 0.1, 0.2, 0.2)
@@ -18,12 +18,12 @@ BEAR = probs(brown_bear=0.95)
 BLACK = probs(American_black_bear=0.95)
 LION = probs(lion=0.9)
 CAR = probs(sports_car=0.9)
-SETTINGS = SmoothingSettings(window=3, hold=3, match_iou=0.3, max_age=1.0)
+SETTINGS = SmoothingSettings(half_life=0.5, hold=0.75, match_iou=0.3, max_age=1.0)
 
 
 def run(frames: list[list[tuple[Box | None, np.ndarray]]], threshold: float = 0.7, settings: SmoothingSettings = SETTINGS,
         dt: float = 0.1) -> list[list[tuple[int, tuple[str, str]]]]:  # fmt: skip
-    """Feed frames of (box, probabilities); return, per frame, the (track id, shown key) of each track seen."""
+    """Feed frames of (box, probabilities) ``dt`` seconds apart; return, per frame, the (track id, shown key) of each track seen."""
     tracks: list[Track] = []
     next_id = 1
     shown = []
@@ -38,6 +38,8 @@ U = ("species", "Ursus arctos")
 A = ("species", "Ursus americanus")
 G = ("genus", "Ursus")
 L = ("species", "Panthera leo")
+SPLIT = probs(brown_bear=0.45, American_black_bear=0.45)  # sure of the genus only
+UNSURE = probs(brown_bear=0.3, lion=0.3)  # living, but no taxon reaches 0.7
 
 
 @pytest.mark.parametrize(
@@ -47,18 +49,12 @@ L = ("species", "Panthera leo")
         ([[(LEFT, BEAR)]], [[(1, U)]]),
         # The same animal, moving a little, keeps its track and label.
         ([[(LEFT, BEAR)], [(LEFT_MOVED, BEAR)]], [[(1, U)], [(1, U)]]),
-        # One odd frame does not flip the label: the average (2 brown, 1 black) still says brown bear.
-        ([[(LEFT, BEAR)], [(LEFT, BEAR)], [(LEFT, BLACK)], [(LEFT, BEAR)]], [[(1, U)], [(1, U)], [(1, U)], [(1, U)]]),
-        # A real change must hold: black bear from frame 3 on. The 3-frame mean says "Ursus" for frames 3-4
-        # (not shown: it held only twice), then black bear for frames 5, 6, 7: shown from frame 7.
-        (
-            [[(LEFT, BEAR)], [(LEFT, BEAR)]] + [[(LEFT, BLACK)]] * 6,
-            [[(1, U)]] * 6 + [[(1, A)]] * 2,
-        ),
+        # A lion where the bear stood is another animal: a new track, named at once (the bear's track is not reused).
+        ([[(LEFT, BEAR)], [(LEFT, LION)], [(LEFT, LION)]], [[(1, U)], [(2, L)], [(2, L)]]),
         # Two animals are two tracks.
         ([[(LEFT, BEAR), (RIGHT, LION)]], [[(1, U), (2, L)]]),
         # A car is not an animal; an unsure living thing is an unknown animal.
-        ([[(LEFT, CAR), (RIGHT, probs(brown_bear=0.3, lion=0.3))]], [[(1, NOT_ANIMAL), (2, UNKNOWN)]]),
+        ([[(LEFT, CAR), (RIGHT, UNSURE)]], [[(1, NOT_ANIMAL), (2, UNKNOWN)]]),
         # Whole-frame answers (no box) follow each other as one track.
         ([[(None, BEAR)], [(None, BEAR)]], [[(1, U)], [(1, U)]]),
     ],
@@ -67,11 +63,44 @@ def test_smoothing_table(frames, expected) -> None:  # type: ignore[no-untyped-d
     assert run(frames) == expected
 
 
+@pytest.mark.parametrize("dt", [0.1, 0.5])  # 10 and 2 results per second
+def test_a_coarser_answer_on_the_same_lineage_shows_as_soon_as_the_mean_says_it(dt: float) -> None:
+    """The same bear told only at the genus for a while: one track, and "Ursus" shows with no hold, since it
+    contradicts nothing shown."""
+    shown = run([[(LEFT, BEAR)]] + [[(LEFT, SPLIT)]] * 20, dt=dt)
+    assert {track for frame in shown for track, _ in frame} == {1}
+    keys = [frame[0][1] for frame in shown]
+    switched = keys.index(G)
+    assert keys[:switched] == [U] * switched and keys[switched:] == [G] * (len(keys) - switched)
+    mean_says_genus = 0.95 * 0.5 ** (switched * dt / SETTINGS.half_life) + 0.45 * (1 - 0.5 ** (switched * dt / SETTINGS.half_life))
+    assert mean_says_genus < 0.7  # shown on the very update the mean dropped below the threshold for the species
+
+
+@pytest.mark.parametrize("dt", [0.1, 0.5])  # 10 and 2 results per second
+def test_losing_the_name_waits_the_same_time_at_any_result_rate(dt: float) -> None:
+    """A named bear whose answers turn unsure keeps its name for ``hold`` seconds, not for a number of results."""
+    frames = [[(LEFT, BEAR)]] * 3 + [[(LEFT, UNSURE)]] * 30
+    shown = run(frames, dt=dt)
+    switched = next(k for k, frame in enumerate(shown) if frame[0][1] == UNKNOWN)
+    unsure_since = 3 * dt
+    assert SETTINGS.hold <= switched * dt - unsure_since + 1e-9  # never before the hold
+    assert switched * dt - unsure_since <= SETTINGS.hold + 2 * SETTINGS.half_life + dt  # the mean must turn first, then the hold
+
+
+def test_the_mean_forgets_by_time_not_by_count() -> None:
+    """After one half-life the old evidence weighs one half, whatever happened in between."""
+    first = probs(brown_bear=1.0)
+    tracks, _, n = update_tracks([], [Observation(Detection(LEFT, 0.9), first)], 0.0, TAXONOMY, DecisionSettings(0.7), SETTINGS, 1)
+    stay = probs(brown_bear=0.2, lion=0.2)  # an unsure answer: the same track
+    tracks, seen, _ = update_tracks(tracks, [Observation(Detection(LEFT, 0.9), stay)], SETTINGS.half_life, TAXONOMY,
+                                    DecisionSettings(0.7), SETTINGS, n)  # fmt: skip
+    assert seen[0].mean == pytest.approx(0.5 * first + 0.5 * stay)
+
+
 def test_moving_the_threshold_re_decides_at_once() -> None:
-    split = probs(brown_bear=0.45, American_black_bear=0.45)
-    tracks, seen, next_id = update_tracks([], [Observation(Detection(LEFT, 0.9), split)], 0.0, TAXONOMY, DecisionSettings(0.7), SETTINGS, 1)
+    tracks, seen, next_id = update_tracks([], [Observation(Detection(LEFT, 0.9), SPLIT)], 0.0, TAXONOMY, DecisionSettings(0.7), SETTINGS, 1)
     assert seen[0].shown_key == G
-    tracks, seen, _ = update_tracks(tracks, [Observation(Detection(LEFT, 0.9), split)], 0.1, TAXONOMY, DecisionSettings(0.4), SETTINGS, next_id)
+    tracks, seen, _ = update_tracks(tracks, [Observation(Detection(LEFT, 0.9), SPLIT)], 0.1, TAXONOMY, DecisionSettings(0.4), SETTINGS, next_id)
     assert seen[0].shown_key == U  # 0.45 ≥ 0.4: the species, without waiting for the hold
 
 
@@ -80,6 +109,16 @@ def test_a_track_unseen_longer_than_max_age_is_forgotten() -> None:
     assert first[-1] == [(1, U)]
     later = run([[(LEFT, BEAR)], [], [], [], [(LEFT, BEAR)]], dt=0.4)  # gone 1.2 s > 1.0: a new track
     assert later[-1] == [(2, U)]
+
+
+def test_the_visit_answer_is_what_all_its_evidence_supports() -> None:
+    """A visit that was a brown bear for most frames and unsure for some is a brown bear as a whole."""
+    tracks: list[Track] = []
+    n = 1
+    for k, p in enumerate([BEAR, BEAR, SPLIT, BEAR, UNSURE]):
+        tracks, seen, n = update_tracks(tracks, [Observation(Detection(LEFT, 0.9), p)], k * 0.1, TAXONOMY, DecisionSettings(0.5), SETTINGS, n)
+    answer = visit_answer(seen[0], TAXONOMY)
+    assert isinstance(answer, Prediction) and answer.taxon.name == "Ursus arctos"
 
 
 def test_label_follows_the_box() -> None:
@@ -94,15 +133,15 @@ def test_iou(a: Box | None, b: Box | None, value: float) -> None:
 
 
 def test_greedy_match_uses_each_track_once() -> None:
-    tracks = [Track(1, LEFT, 0.9, (BEAR,), None, None, 0, 0.7, 0, 0)]
+    track = update_tracks([], [Observation(Detection(LEFT, 0.9), BEAR)], 0.0, TAXONOMY, DecisionSettings(0.7), SETTINGS, 1)[0]
     observations = [Observation(Detection(LEFT_MOVED, 0.9), BEAR), Observation(Detection(LEFT, 0.9), BEAR)]
-    assert match(tracks, observations, 0.3) == {1: 0}  # the better overlap wins; the other starts a new track
+    assert match(track, observations, 0.3) == {1: 0}  # the better overlap wins; the other starts a new track
     assert key_of(None) == NOT_ANIMAL
 
 
 def test_settings_are_bounded() -> None:
     with pytest.raises(ValueError):
-        SmoothingSettings(window=0)
+        SmoothingSettings(half_life=0)
 
 
 def test_live_decisions_use_the_not_an_animal_rule_of_the_engine_settings() -> None:
