@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from livespecies.capture.latest import LatestFrame, SkipCounter
 from livespecies.inference.decision import display_order
 from livespecies.inference.engine import Recognizer
-from livespecies.inference.smoothing import SmoothingSettings, Track, update_tracks
+from livespecies.inference.smoothing import SmoothingSettings, Track, update_tracks, visit_answer
 from livespecies.types import Detection, Frame, Prediction, Result
 
 
@@ -27,10 +27,12 @@ class LiveResult:
 
     frame: Frame
     result: Result
-    track_ids: tuple[int, ...]
+    track_ids: tuple[int, ...]  # the track of each prediction, in the same order
     started: float
     finished: float
     threshold: float
+    # For each prediction, the answer its track's whole visit supports so far (what a sighting is named after).
+    visit_answers: tuple[Prediction, ...] = ()
 
     @property
     def latency(self) -> float:
@@ -56,16 +58,18 @@ class LivePipeline:
         self.tracks, seen, self._next_id = update_tracks(
             self.tracks, observations, frame.timestamp, self.recognizer.taxonomy, decision, self.smoothing, self._next_id
         )
-        predictions: list[tuple[Prediction, int]] = []
+        predictions: list[tuple[Prediction, int, Prediction]] = []
         unidentified: list[Detection] = []
         for track in seen:
             if isinstance(track.shown, Prediction):
-                predictions.append((track.shown, track.track_id))
+                answer = visit_answer(track, self.recognizer.taxonomy)
+                predictions.append((track.shown, track.track_id, answer if isinstance(answer, Prediction) else track.shown))
             elif isinstance(track.shown, Detection) and track.shown.box is not None:
                 unidentified.append(track.shown)
-        predictions.sort(key=lambda pair: display_order(pair[0]))
-        result = Result(frame.width, frame.height, tuple(p for p, _ in predictions), tuple(unidentified), mode)
-        return LiveResult(frame, result, tuple(i for _, i in predictions), started, time.monotonic(), threshold)
+        predictions.sort(key=lambda item: display_order(item[0]))
+        result = Result(frame.width, frame.height, tuple(p for p, _, _ in predictions), tuple(unidentified), mode)
+        return LiveResult(frame, result, tuple(i for _, i, _ in predictions), started, time.monotonic(), threshold,
+                          tuple(a for _, _, a in predictions))  # fmt: skip
 
     def reset(self) -> None:
         """Forget all tracks (a new source)."""

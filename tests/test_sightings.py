@@ -16,9 +16,22 @@ from livespecies.sightings.snapshots import SnapshotError, save_snapshot, slug, 
 from livespecies.sightings.visits import Sighted, update_visits
 from livespecies.types import Box, Frame, Prediction, Result, Taxon
 
-FOX = Sighted(("species", "Vulpes vulpes"), "red fox", 0.8)
-FOX_BETTER = Sighted(("species", "Vulpes vulpes"), "red fox", 0.95)
-BADGER = Sighted(("unranked", "badger"), "badger", 0.7)
+ANIMAL = ("kingdom", "Animalia")
+MAMMAL = ("class", "Mammalia")
+FOX_KEY, RED_PANDA_KEY = ("species", "Vulpes vulpes"), ("species", "Ailurus fulgens")
+
+
+def seen(track: int, key: tuple[str, str], label: str, confidence: float = 0.8, *above: tuple[str, str]) -> Sighted:
+    return Sighted(track, key, label, confidence, (key, *above, MAMMAL, ANIMAL) if key != MAMMAL else (MAMMAL, ANIMAL))
+
+
+FOX = seen(1, FOX_KEY, "red fox", 0.8, ("genus", "Vulpes"))
+FOX_BETTER = seen(1, FOX_KEY, "red fox", 0.95, ("genus", "Vulpes"))
+BADGER = seen(2, ("species", "Meles meles"), "badger", 0.7)
+MAMMAL_3 = seen(3, MAMMAL, "unidentified mammal", 0.9)
+PANDA_3 = seen(3, RED_PANDA_KEY, "red panda", 0.8)
+FOX_AGAIN = seen(4, FOX_KEY, "red fox", 0.8, ("genus", "Vulpes"))  # a new track (the fox went behind a post)
+SECOND_FOX = seen(5, FOX_KEY, "red fox", 0.8, ("genus", "Vulpes"))
 
 
 @pytest.mark.parametrize(
@@ -28,28 +41,33 @@ BADGER = Sighted(("unranked", "badger"), "badger", 0.7)
         ([(0, [FOX])], [(0, "started", "red fox")]),
         # Staying an hour is one visit.
         ([(t, [FOX]) for t in range(0, 3600, 5)], [(0, "started", "red fox")]),
-        # Gone for less than the gap, back again: still one visit.
-        ([(0, [FOX]), (5, []), (15, [FOX]), (20, [])], [(0, "started", "red fox")]),
+        # Gone for less than the gap, back again (even as a new track): still one visit.
+        ([(0, [FOX]), (5, []), (15, [FOX_AGAIN]), (20, [])], [(0, "started", "red fox")]),
         # Gone for the gap: the visit ends; coming back later is a new visit.
-        ([(0, [FOX]), (31, []), (40, [FOX])], [(0, "started", "red fox"), (31, "ended", "red fox"), (40, "started", "red fox")]),
-        # A second species arriving is its own visit.
+        ([(0, [FOX]), (31, []), (40, [FOX_AGAIN])], [(0, "started", "red fox"), (31, "ended", "red fox"), (40, "started", "red fox")]),
+        # A second animal arriving is its own visit, of another species or of the same one.
         ([(0, [FOX]), (2, [FOX, BADGER])], [(0, "started", "red fox"), (2, "started", "badger")]),
+        ([(0, [FOX]), (2, [FOX, SECOND_FOX])], [(0, "started", "red fox"), (2, "started", "red fox")]),
+        # One animal told first as a mammal, then as a red panda: one visit, renamed, never a second "mammal" one.
+        ([(0, [MAMMAL_3]), (1, [PANDA_3]), (2, [MAMMAL_3])],
+         [(0, "started", "unidentified mammal"), (1, "renamed", "red panda"), (2, "renamed", "unidentified mammal")]),
     ],
-)
+)  # fmt: skip
 def test_visit_rule(frames, expected) -> None:  # type: ignore[no-untyped-def]
     visits: dict = {}
     events = []
+    next_id = 1
     for now, sighted in frames:
-        visits, new = update_visits(visits, sighted, float(now), gone_after=30.0)
+        visits, new, next_id = update_visits(visits, sighted, float(now), gone_after=30.0, next_id=next_id)
         events += [(now, e.kind, e.visit.label) for e in new]
     assert events == expected
 
 
 def test_visit_keeps_best_confidence_and_counts_frames() -> None:
-    visits, _ = update_visits({}, [FOX], 0.0, 30.0)
-    visits, _ = update_visits(visits, [FOX_BETTER, FOX], 1.0, 30.0)
-    visit = visits[FOX.key]
-    assert visit.best_confidence == 0.95 and visit.frames == 2 and visit.last_seen == 1.0
+    visits, _, n = update_visits({}, [FOX], 0.0, 30.0, 1)
+    visits, _, n = update_visits(visits, [FOX_BETTER], 1.0, 30.0, n)
+    visit = visits[1]
+    assert visit.best_confidence == 0.95 and visit.frames == 2 and visit.last_seen == 1.0 and visit.tracks == (1,)
 
 
 @pytest.mark.parametrize(
@@ -132,9 +150,9 @@ def test_full_disk_is_a_sentence_and_leaves_no_partial_snapshot(photos: Path, ti
 
 def test_sightings_log_appends_lines(tmp_path: Path) -> None:
     log = SightingLog(tmp_path / "sightings.jsonl", "demo clip")
-    visits, events = update_visits({}, [FOX], 1_700_000_000.0, 30.0)
+    visits, events, n = update_visits({}, [FOX], 1_700_000_000.0, 30.0, 1)
     log.record(events[0], tmp_path / "a.jpg")
-    visits, events = update_visits(visits, [], 1_700_000_040.0, 30.0)
+    visits, events, n = update_visits(visits, [], 1_700_000_040.0, 30.0, n)
     log.record(events[0])
     lines = [json.loads(line) for line in (tmp_path / "sightings.jsonl").read_text().splitlines()]
     assert [line["event"] for line in lines] == ["started", "ended"]

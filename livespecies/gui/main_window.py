@@ -63,6 +63,7 @@ DISPLAY_INTERVAL_MS = 10  # poll for a new frame at 100 Hz: a 30 fps source is s
 RESULT_MAX_AGE = 1.5  # seconds: older boxes are not drawn over newer video
 GONE_AFTER = 20.0  # seconds without the species before its visit ends
 MAX_EVIDENCE = 200  # sightings whose best frame is kept for teaching (a 1080p frame is 6 MB)
+REPLACE_MARGIN = 0.1  # a sighting's snapshot is redone when a frame is this much more confident (or better named)
 
 
 @dataclass(frozen=True)
@@ -93,9 +94,12 @@ class MainWindow(QMainWindow):
         self.latest: LiveResult | None = None
         self.display_skips = SkipCounter()  # frames shown and frames the display skipped, for this source
         self.result_pending = False
-        self.open_visits: dict[tuple[str, str], Visit] = {}
+        self.open_visits: dict[int, Visit] = {}
+        self.next_visit = 1
         # The best frame and answer of each recent sighting, for the teach loop (bounded: the newest MAX_EVIDENCE).
-        self.evidence: dict[tuple[tuple[str, str], float], tuple[Frame, Prediction]] = {}
+        self.evidence: dict[int, tuple[Frame, Prediction]] = {}
+        # Each open sighting's auto snapshot and the confidence it was taken at: a clearly better frame replaces it.
+        self.sighting_snapshots: dict[int, tuple[SnapshotFiles | None, float, tuple[str, str]]] = {}
         self.training_dialog: TrainDialog | None = None
         self.rates = {"source": RateMeter(), "shown": RateMeter(), "results": RateMeter()}
         self.latency = RecentValues()
@@ -346,6 +350,7 @@ class MainWindow(QMainWindow):
         self.latest = None
         self.display_skips = SkipCounter()
         self.open_visits = {}
+        self.sighting_snapshots = {}
         self.video.clear(f"{spec.display_name}: connecting…")
         self.setWindowTitle(f"livespecies: {spec.display_name}")
         session = LiveSession(spec, self.pipeline, lambda: self.threshold, self.options.demo_clip, self.options.policy)
@@ -417,36 +422,60 @@ class MainWindow(QMainWindow):
         self._update_sightings(live)
 
     def _update_sightings(self, live: LiveResult) -> None:
-        sighted = [Sighted((p.taxon.rank, p.taxon.name), p.label, p.confidence) for p in live.result.predictions]
-        self.open_visits, events = update_visits(self.open_visits, sighted, live.frame.wall_time, GONE_AFTER)
+        """One sighting per tracked animal (``visits.py``), named by its visit's evidence; one auto snapshot per
+        sighting, replaced (not added to) when a clearly better frame of the same animal comes."""
+        sighted = [Sighted(track, (a.taxon.rank, a.taxon.name), a.label, p.confidence, tuple((t.rank, t.name) for t in a.lineage))
+                   for p, track, a in zip(live.result.predictions, live.track_ids, live.visit_answers, strict=True)]  # fmt: skip
+        self.open_visits, events, self.next_visit = update_visits(self.open_visits, sighted, live.frame.wall_time, GONE_AFTER,
+                                                                  self.next_visit)  # fmt: skip
         self._keep_evidence(live)
         if self.session is None:
             return
         log = SightingLog(self.snapshot_folder / "sightings.jsonl", self.session.spec.display_name)
         for event in events:
+            visit = event.visit
             if event.kind == "started":
-                self.sightings.add_visit(event.visit, self._thumbnail(live, event.visit), None)
+                self.sightings.add_visit(visit, self._thumbnail(live, visit), None)
                 if self.auto_box.isChecked():
+                    self.sighting_snapshots[visit.visit_id] = (None, self._confidence_in(live, visit), visit.key)
                     self._save(live, "sighting", then_log=(log, event))
                     continue
-            else:
-                self.sightings.update_visit(event.visit)
+            elif event.kind == "ended":
+                self.sighting_snapshots.pop(visit.visit_id, None)
+            self.sightings.update_visit(visit)
             self.recorder.submit(partial(log.record, event))
         for visit in self.open_visits.values():
             self.sightings.update_visit(visit)
+            self._maybe_replace_snapshot(live, visit)
+
+    def _confidence_in(self, live: LiveResult, visit: Visit) -> float:
+        return max((p.confidence for p, t in zip(live.result.predictions, live.track_ids, strict=True) if t in visit.tracks), default=0.0)
+
+    def _maybe_replace_snapshot(self, live: LiveResult, visit: Visit) -> None:
+        """A sighting's snapshot is redone when this frame shows its animal clearly better (REPLACE_MARGIN more
+        confident) or under another name; the old files go once the new ones are written."""
+        known = self.sighting_snapshots.get(visit.visit_id)
+        if known is None:
+            return  # no auto snapshot for this sighting
+        files, confidence, key = known
+        now = self._confidence_in(live, visit)
+        if files is None or now == 0.0 or (now < confidence + REPLACE_MARGIN and visit.key == key):
+            return  # its snapshot is still being written, its animal is not in this frame, or this frame is no better
+        self.sighting_snapshots[visit.visit_id] = (None, now, visit.key)
+        self._save(live, "sighting", replaces=(visit, files))
 
     def _keep_evidence(self, live: LiveResult) -> None:
         """Remember each open visit's best frame and answer: what a confirmation or correction will save."""
-        for prediction in live.result.predictions:
-            key = (prediction.taxon.rank, prediction.taxon.name)
-            visit = self.open_visits.get(key)
-            if visit is None:
+        owner = {track: vid for vid, v in self.open_visits.items() for track in v.tracks}
+        for prediction, track, answer in zip(live.result.predictions, live.track_ids, live.visit_answers, strict=True):
+            vid = owner.get(track)
+            if vid is None:
                 continue
-            known = self.evidence.get((key, visit.started))
+            known = self.evidence.get(vid)
             if known is None or prediction.confidence >= known[1].confidence:
-                self.evidence[(key, visit.started)] = (live.frame, prediction)
+                self.evidence[vid] = (live.frame, replace(answer, box=prediction.box, confidence=prediction.confidence))
         while len(self.evidence) > MAX_EVIDENCE:
-            del self.evidence[min(self.evidence, key=lambda k: k[1])]
+            del self.evidence[min(self.evidence)]
 
     # ---- the teach loop -----------------------------------------------------------------
     @property
@@ -474,7 +503,7 @@ class MainWindow(QMainWindow):
         """Save the sighting in ``row`` as a labelled example: its species when ``name`` is None, else ``name``
         (a class taught before, "empty", "human", "vehicle", or a new species by name). Written on the recorder thread."""
         visit = self.sightings.row_visit(row)
-        evidence = self.evidence.get(visit) if visit else None
+        evidence = self.evidence.get(visit) if visit is not None else None
         if evidence is None:
             self.show_error("That sighting's frame is no longer kept (only the latest sightings are); teach a newer one.")
             return False
@@ -510,8 +539,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Now using the model you trained ({path}) as the {role}", 8000)
 
     def _thumbnail(self, live: LiveResult, visit: Visit) -> Pixels | None:
-        for prediction in live.result.predictions:
-            if (prediction.taxon.rank, prediction.taxon.name) == visit.key and prediction.box is not None:
+        for prediction, track in zip(live.result.predictions, live.track_ids, strict=True):
+            if track in visit.tracks and prediction.box is not None:
                 x0, y0, x1, y1 = prediction.box.to_pixels(live.frame.width, live.frame.height)
                 return square_crop(live.frame.pixels, x0, y0, x1, y1, 0.0)
         return live.frame.pixels
@@ -533,24 +562,31 @@ class MainWindow(QMainWindow):
         self._save(live, "manual")
         return True
 
-    def _save(self, live: LiveResult, reason: str, then_log: tuple[SightingLog, VisitEvent] | None = None) -> None:
-        """Queue a snapshot (and, for a new sighting, its log line) on the recorder thread."""
+    def _save(self, live: LiveResult, reason: str, then_log: tuple[SightingLog, VisitEvent] | None = None,
+              replaces: tuple[Visit, SnapshotFiles] | None = None) -> None:  # fmt: skip
+        """Queue a snapshot on the recorder thread: for a new sighting with its log line, for a better frame of one in
+        place of its old files (deleted once the new ones are written), or for the snapshot button."""
         folder = self.snapshot_folder
         model_ids = self.options.recognizer.model_ids if self.options.recognizer else {}
         source = self.session.spec.display_name if self.session else ""
+        visit = then_log[1].visit if then_log else replaces[0] if replaces else None
+        name = (visit.started, visit.label) if visit else None  # a sighting's files are named after the sighting
 
         def job() -> SnapshotFiles:
             annotated = draw_overlay(live.frame.pixels, overlay_items(live.result))
-            files = save_snapshot(folder, live.frame, annotated, live.result, source, model_ids, reason, live.threshold)
+            files = save_snapshot(folder, live.frame, annotated, live.result, source, model_ids, reason, live.threshold, name)
             if then_log is not None:
                 log, event = then_log
                 log.record(event, files.annotated)
+            if replaces is not None:
+                for old in (replaces[1].annotated, replaces[1].raw, replaces[1].sidecar):
+                    if old not in (files.annotated, files.raw, files.sidecar):
+                        old.unlink(missing_ok=True)
             return files
 
-        if then_log is None:
+        if visit is None:
             self.recorder.submit(job, self.snapshot_saved.emit)
         else:
-            visit = then_log[1].visit
             self.recorder.submit(job, lambda files: self.sighting_saved.emit(visit, files))
 
     def _on_snapshot_saved(self, files: SnapshotFiles) -> None:
@@ -558,6 +594,9 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Saved {files.annotated}", 4000)
 
     def _on_sighting_saved(self, visit: Visit, files: SnapshotFiles) -> None:
+        known = self.sighting_snapshots.get(visit.visit_id)
+        if known is not None:
+            self.sighting_snapshots[visit.visit_id] = (files, known[1], known[2])
         self.sightings.attach_snapshot(visit, files)
         self._on_snapshot_saved(files)
 

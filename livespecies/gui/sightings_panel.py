@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableWidge
 from livespecies.gui.video_view import to_qimage
 from livespecies.sightings.snapshots import SnapshotFiles
 from livespecies.sightings.teach import NON_ANIMALS
-from livespecies.sightings.visits import TaxonKey, Visit
+from livespecies.sightings.visits import Visit
 
 CORRECT = "@correct"  # teach_requested's name for "ask the user which species it was"
 
@@ -49,14 +49,14 @@ class SightingsPanel(QTableWidget):
         self.cellDoubleClicked.connect(self._open_row)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._teach_menu)
-        self._rows: dict[tuple[TaxonKey, float], int] = {}
+        self._rows: dict[int, int] = {}  # visit id → row
         self.snapshots: dict[int, Path] = {}
 
     def add_visit(self, visit: Visit, thumbnail: npt.NDArray[np.uint8] | None, snapshot: Path | None) -> int:
         self.insertRow(0)
         self._rows = {k: r + 1 for k, r in self._rows.items()}
         self.snapshots = {r + 1: p for r, p in self.snapshots.items()}
-        self._rows[(visit.key, visit.started)] = 0
+        self._rows[visit.visit_id] = 0
         self.setItem(0, 0, QTableWidgetItem(datetime.fromtimestamp(visit.started).strftime("%H:%M:%S")))
         picture = QTableWidgetItem()
         if thumbnail is not None and thumbnail.size:
@@ -73,7 +73,7 @@ class SightingsPanel(QTableWidget):
 
     def attach_snapshot(self, visit: Visit, files: SnapshotFiles) -> None:
         """A sighting's auto snapshot is written after its row appears: link it to that row."""
-        row = self._rows.get((visit.key, visit.started))
+        row = self._rows.get(visit.visit_id)
         if row is None:
             return
         self.snapshots[row] = files.annotated
@@ -82,10 +82,15 @@ class SightingsPanel(QTableWidget):
             item.setToolTip(str(files.annotated))
 
     def update_visit(self, visit: Visit) -> None:
-        row = self._rows.get((visit.key, visit.started))
-        item = self.item(row, 3) if row is not None else None
-        if item is not None:
-            item.setText(f"{visit.best_confidence:.0%}")
+        """Best confidence, and the name when the visit's evidence now supports another (unless the user taught it)."""
+        row = self._rows.get(visit.visit_id)
+        if row is None:
+            return
+        best, species = self.item(row, 3), self.item(row, 2)
+        if best is not None:
+            best.setText(f"{visit.best_confidence:.0%}")
+        if species is not None and " → " not in species.text() and species.text() != visit.label:
+            species.setText(visit.label)
 
     def _open_row(self, row: int, _column: int) -> None:
         path = self.snapshots.get(row)
@@ -97,9 +102,9 @@ class SightingsPanel(QTableWidget):
         item = self.item(row, 2)
         return item.text() if item else ""
 
-    def row_visit(self, row: int) -> tuple[TaxonKey, float] | None:
-        """The (taxon, start time) of the visit shown in ``row``."""
-        return next((key for key, r in self._rows.items() if r == row), None)
+    def row_visit(self, row: int) -> int | None:
+        """The id of the visit shown in ``row``."""
+        return next((vid for vid, r in self._rows.items() if r == row), None)
 
     def mark_taught(self, row: int, label: str) -> None:
         item = self.item(row, 2)

@@ -28,6 +28,7 @@ class SightingLog:
         visit = event.visit
         line = {
             "event": event.kind,
+            "visit": visit.visit_id,
             "label": visit.label,
             "rank": visit.key[0],
             "name": visit.key[1],

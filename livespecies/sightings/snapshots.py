@@ -48,10 +48,11 @@ def slug(text: str, limit: int = 40) -> str:
     return cleaned[:limit].strip("-") or "animal"
 
 
-def snapshot_stem(wall_time: float, labels: list[str]) -> str:
+def snapshot_stem(wall_time: float, labels: list[str] | str) -> str:
     moment = datetime.fromtimestamp(wall_time, tz=UTC)
     stamp = moment.strftime("%Y%m%dT%H%M%S") + f"{moment.microsecond // 1000:03d}Z"
-    return f"{stamp}_{slug(labels[0]) if labels else 'no-animal'}"
+    label = labels if isinstance(labels, str) else labels[0] if labels else ""
+    return f"{stamp}_{slug(label) if label else 'no-animal'}"
 
 
 def sidecar(frame: Frame, result: Result, source: str, model_ids: dict[str, str], reason: str, threshold: float,
@@ -83,9 +84,13 @@ def save_snapshot(
     model_ids: dict[str, str],
     reason: str,
     threshold: float,
+    name: tuple[float, str] | None = None,
 ) -> SnapshotFiles:
-    """Write the three files; on any failure raise SnapshotError and leave no partial file behind."""
-    stem = snapshot_stem(frame.wall_time, [p.label for p in result.predictions])
+    """Write the three files; on any failure raise SnapshotError and leave no partial file behind.
+
+    ``name``: (time, label) the files are named after (a sighting's start and name); else the frame's time and
+    its first answer."""
+    stem = snapshot_stem(*name) if name else snapshot_stem(frame.wall_time, [p.label for p in result.predictions])
     files = _free_names(folder, stem)
     encoded = []
     for pixels in (annotated, frame.pixels):

@@ -1,11 +1,13 @@
-"""When a sighting (a visit) starts and ends: a pure rule with a table of tests.
+"""When a sighting (a visit of one animal) starts, changes its name, and ends: a pure rule with a table of tests.
 
-A visit of a taxon starts the first time it is recognised while no visit of it
-is open, and ends once it has not been recognised for ``gone_after`` seconds.
-Between the two, every frame only updates the visit (last seen, best
-confidence), so an animal that stays an hour at the feeder is one visit and one
-snapshot, not 100 000. Taxa are kept apart: a fox arriving while a badger is
-there starts its own visit.
+A sighting follows a tracked animal, not a taxon: one animal whose answer moves
+between "mammal" and "red panda" is one sighting named by the most specific
+answer its whole visit supports, not a "mammal" sighting beside a "red panda"
+one. A visit starts when a track is first named, and takes in a new track of
+the same lineage when its own track was lost for a moment (the animal walked
+behind a post) while no other of its tracks is in view; it ends once none of
+its tracks has been seen for ``gone_after`` seconds. Two animals in view at once
+are two visits, even of one species.
 """
 
 from __future__ import annotations
@@ -19,48 +21,67 @@ TaxonKey = tuple[str, str]
 
 @dataclass(frozen=True)
 class Sighted:
-    """One recognised animal in one frame."""
+    """One tracked, named animal in one frame: its track, and the answer its visit's evidence supports so far."""
 
+    track: int
     key: TaxonKey
     label: str
     confidence: float
+    lineage: tuple[TaxonKey, ...] = ()  # the key and every taxon above it
 
 
 @dataclass(frozen=True)
 class Visit:
+    visit_id: int
     key: TaxonKey
     label: str
     started: float
     last_seen: float
     best_confidence: float
     frames: int
+    tracks: tuple[int, ...] = ()
+    lineage: tuple[TaxonKey, ...] = ()
 
 
 @dataclass(frozen=True)
 class VisitEvent:
-    kind: Literal["started", "ended"]
+    kind: Literal["started", "renamed", "ended"]
     visit: Visit
 
 
+def _related(s: Sighted, v: Visit) -> bool:
+    return s.key in v.lineage or v.key in s.lineage
+
+
 def update_visits(
-    open_visits: Mapping[TaxonKey, Visit], sighted: Sequence[Sighted], now: float, gone_after: float
-) -> tuple[dict[TaxonKey, Visit], list[VisitEvent]]:
-    """Fold one frame's recognitions into the open visits; return the new open visits and what happened."""
+    open_visits: Mapping[int, Visit], sighted: Sequence[Sighted], now: float, gone_after: float, next_id: int
+) -> tuple[dict[int, Visit], list[VisitEvent], int]:
+    """Fold one frame's named animals into the open visits; return the open visits, what happened, and the next id."""
     visits = dict(open_visits)
     events: list[VisitEvent] = []
-    best: dict[TaxonKey, Sighted] = {}
-    for s in sighted:
-        if s.key not in best or s.confidence > best[s.key].confidence:
-            best[s.key] = s
-    for key, s in best.items():
-        if key in visits:
-            v = visits[key]
-            visits[key] = replace(v, last_seen=now, best_confidence=max(v.best_confidence, s.confidence), frames=v.frames + 1)
-        else:
-            visits[key] = Visit(key, s.label, now, now, s.confidence, 1)
-            events.append(VisitEvent("started", visits[key]))
-    for key, v in list(visits.items()):
-        if key not in best and now - v.last_seen >= gone_after:
+    in_view = {s.track for s in sighted}
+    owner = {track: vid for vid, v in visits.items() for track in v.tracks}
+    for s in sorted(sighted, key=lambda s: s.track not in owner):  # known tracks first, so returning animals join the right visit
+        vid = owner.get(s.track)
+        if vid is None:
+            free = [v for v in visits.values() if not in_view & set(v.tracks) and _related(s, v)]
+            if free:
+                vid = max(free, key=lambda v: v.last_seen).visit_id
+                visits[vid] = replace(visits[vid], tracks=(*visits[vid].tracks, s.track))
+            else:
+                vid, next_id = next_id, next_id + 1
+                visits[vid] = Visit(vid, s.key, s.label, now, now, s.confidence, 0, (s.track,), s.lineage)
+                events.append(VisitEvent("started", visits[vid]))
+            owner[s.track] = vid
+            in_view.add(s.track)
+        v = visits[vid]
+        updated = replace(v, key=s.key, label=s.label, lineage=s.lineage or v.lineage, last_seen=now,
+                          best_confidence=max(v.best_confidence, s.confidence), frames=v.frames + 1)  # fmt: skip
+        if updated.key != v.key and v.frames:
+            events.append(VisitEvent("renamed", updated))
+        visits[vid] = updated
+    for vid, v in list(visits.items()):
+        if now - v.last_seen >= gone_after:
             events.append(VisitEvent("ended", v))
-            del visits[key]
-    return visits, events
+            del visits[vid]
+    return visits, events, next_id
