@@ -8,6 +8,7 @@ how long to wait) are small pure functions below it.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -15,9 +16,15 @@ from dataclasses import dataclass
 from typing import Literal
 
 from livespecies.capture.latest import LatestFrame
-from livespecies.capture.source_spec import SourceError, SourceKind
+from livespecies.capture.probe import NEEDS_THE_USER
+from livespecies.capture.source_spec import SourceError, SourceKind, StreamError
 from livespecies.capture.sources import FrameSource
 from livespecies.types import Frame
+
+log = logging.getLogger(__name__)
+# A wrong password is tried this many times, then the loop stops: cameras lock an account after a few
+# failed logins, and a password does not fix itself.
+LOGIN_ATTEMPTS = 3
 
 Status = Literal["connecting", "live", "reconnecting", "failed", "ended", "stopped"]
 
@@ -30,10 +37,14 @@ class SourceState:
     source: str
     detail: str = ""
     retry_in: float | None = None
+    retry_at: float | None = None  # time.monotonic() of the next attempt, so a display can count down
+    cause: str = ""  # the probe's cause ("refused", "wrong login"…) when a stream did not open
 
-    def describe(self) -> str:
+    def describe(self, now: float | None = None) -> str:
+        """One line; ``now`` (time.monotonic()) turns the retry delay into the seconds still to wait."""
         if self.status == "reconnecting" and self.retry_in is not None:
-            text = f"reconnecting in {self.retry_in:.0f} s"
+            left = self.retry_in if now is None or self.retry_at is None else max(0.0, self.retry_at - now)
+            text = f"reconnecting in {left:.0f} s"
             return f"{text} ({self.detail})" if self.detail else text
         if self.status == "failed":
             return f"failed: {self.detail}"
@@ -54,11 +65,11 @@ def next_delay(attempt: int, policy: ReconnectPolicy) -> float:
     return float(min(policy.max_delay, policy.first_delay * policy.factor ** (attempt - 1)))
 
 
-def should_retry(kind: SourceKind, was_live: bool) -> bool:
-    """Streams come back (a restarted camera, a Wi-Fi dropout); a webcam that worked may be replugged;
-    a webcam that never opened, a file or a folder will not fix itself."""
+def should_retry(kind: SourceKind, was_live: bool, cause: str = "", login_failures: int = 0) -> bool:
+    """Streams come back (a restarted camera, a Wi-Fi dropout), but a rejected login only a few times;
+    a webcam that worked may be replugged; a webcam that never opened, a file or a folder will not fix itself."""
     if kind == "stream":
-        return True
+        return cause not in NEEDS_THE_USER or login_failures < LOGIN_ATTEMPTS
     if kind == "camera":
         return was_live
     return False
@@ -76,6 +87,7 @@ def run_capture(
     policy = policy or ReconnectPolicy()
     seq = 0
     attempt = 0
+    login_failures = 0
     was_live = False
     try:
         source = make_source()
@@ -91,17 +103,23 @@ def run_capture(
             try:
                 source.open()
             except SourceError as exc:
-                if not should_retry(kind, was_live):
-                    on_state(SourceState("failed", name, str(exc)))
+                cause = exc.cause if isinstance(exc, StreamError) else ""
+                login_failures = login_failures + 1 if cause in NEEDS_THE_USER else 0
+                log.warning("%s", exc)  # messages name the source with its password redacted
+                reason = _reason(str(exc), name)
+                if not should_retry(kind, was_live, cause, login_failures):
+                    if cause in NEEDS_THE_USER:
+                        reason = f"{reason} (stopped after {login_failures} tries: cameras lock accounts after failed logins)"
+                    on_state(SourceState("failed", name, reason, cause=cause))
                     return
                 attempt += 1
                 delay = next_delay(attempt, policy)
-                on_state(SourceState("reconnecting", name, str(exc), delay))
+                on_state(SourceState("reconnecting", name, reason, delay, time.monotonic() + delay, cause))
                 stop.wait(delay)
                 continue
             on_state(SourceState("live", name))
             was_live = True
-            attempt = 0
+            attempt = login_failures = 0
             while not stop.is_set():
                 pixels = source.read()
                 if pixels is None:
@@ -116,13 +134,20 @@ def run_capture(
                 return
             attempt += 1
             delay = next_delay(attempt, policy)
-            on_state(SourceState("reconnecting", name, "the stream stopped sending frames", delay))
+            log.warning("%s: the stream stopped sending frames; reconnecting in %.0f s", name, delay)
+            on_state(SourceState("reconnecting", name, "the stream stopped sending frames", delay, time.monotonic() + delay))
             stop.wait(delay)
             source = make_source()
         on_state(SourceState("stopped", name))
     finally:
         source.close()
         slot.close()
+
+
+def _reason(message: str, name: str) -> str:
+    """The error without its "Cannot open <source>: " lead, since the state already names the source."""
+    lead = f"Cannot open {name}: "
+    return message[len(lead) :].rstrip(".") if message.startswith(lead) else message
 
 
 class CaptureThread:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
@@ -25,11 +26,20 @@ from livespecies.errors import UserError
 
 SourceKind = Literal["camera", "stream", "video", "images", "demo"]
 STREAM_SCHEMES = ("rtsp", "rtsps", "rtmp", "http", "https", "udp", "tcp", "srt")
+REDACTED = "***"
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class SourceError(UserError):
     """A source that cannot be opened or read: no camera, bad URL, missing file."""
+
+
+class StreamError(SourceError):
+    """A stream that did not open, with the probe's cause ("refused", "wrong login"…) for the retry decision."""
+
+    def __init__(self, message: str, cause: str) -> None:
+        super().__init__(message)
+        self.cause = cause
 
 
 @dataclass(frozen=True)
@@ -59,9 +69,21 @@ def parse_source(text: str) -> SourceSpec:
     scheme = text.split("://", 1)[0].lower() if "://" in text else ""
     if scheme:
         if scheme not in STREAM_SCHEMES:
-            raise SourceError(f"'{redact(text)}' uses the unsupported scheme '{scheme}'; use rtsp://, http:// or a file path.")
-        if not urlsplit(text).hostname:
-            raise SourceError(f"'{redact(text)}' has no host name.")
+            # A transposition (rtps, htpp) is the usual typo: same letters first, then the closest spelling.
+            near = [s for s in STREAM_SCHEMES if sorted(s) == sorted(scheme)] or get_close_matches(scheme, STREAM_SCHEMES, n=1, cutoff=0.7)
+            hint = f" (did you mean {near[0]}://?)" if near else ""
+            raise SourceError(f"'{redact(text)}' uses the unsupported scheme '{scheme}'{hint}; use rtsp://, http:// or a file path.")
+        try:
+            parts = urlsplit(text)
+            parts.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError as exc:
+            raise SourceError(f"'{redact(text)}' is not a valid URL ({exc}).") from None
+        if not parts.hostname:
+            raise SourceError(f"'{redact(text)}' has no host name: write it as {scheme}://HOST[:PORT]/PATH.")
+        if parts.password == REDACTED:
+            # What ``storable`` wrote in place of a password: sending it would fail the login, again and again.
+            raise SourceError(f"The password for {redact(text)} was not remembered (only ${{NAME}} passwords are): "
+                              "type the URL with its password, or write it as ${NAME} and set NAME.")  # fmt: skip
         return SourceSpec("stream", text)
     path = Path(text).expanduser()
     if path.is_dir():
@@ -83,7 +105,7 @@ def redact(text: str) -> str:
         return text
     user = parts.username or ""
     host = parts.netloc.rsplit("@", 1)[-1]
-    credentials = f"{user}:***" if parts.password is not None else "***"
+    credentials = f"{user}:{REDACTED}" if parts.password is not None else REDACTED
     return urlunsplit((parts.scheme, f"{credentials}@{host}", parts.path, parts.query, parts.fragment))
 
 

@@ -13,20 +13,17 @@ import time
 from pathlib import Path
 from typing import Protocol
 
-from livespecies.capture.source_spec import SourceError, SourceSpec, expand_secrets
-
-# Before cv2 is loaded: keep FFmpeg quiet (its messages can echo a URL with its password) and make
-# stream probing short (measured: opening an RTSP stream drops from ~1.2 s to ~0.24 s).
-os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
-os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
-os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", "analyzeduration;100000|probesize;32768")
-
 import cv2
 import numpy as np
 import numpy.typing as npt
 
 from livespecies.capture.image_file import IMAGE_EXTENSIONS, load_image
+from livespecies.capture.probe import probing
+from livespecies.capture.source_spec import SourceError, SourceSpec, StreamError, expand_secrets
 from livespecies.errors import ImageError
+
+if os.environ.get("OPENCV_LOG_LEVEL") == "ERROR":  # our default (livespecies/__init__.py), also when cv2 was loaded first
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 
 Pixels = npt.NDArray[np.uint8]
 OPEN_TIMEOUT_MS = 5000
@@ -88,11 +85,17 @@ class VideoCaptureSource:
                 raise SourceError(f"No camera found at index {self.spec.target}.")
         elif self.spec.kind == "stream":
             url = expand_secrets(self.spec.target)
-            params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, OPEN_TIMEOUT_MS, cv2.CAP_PROP_READ_TIMEOUT_MSEC, READ_TIMEOUT_MS]
-            capture = cv2.VideoCapture(url, cv2.CAP_FFMPEG, params)
+            # OpenCV says only "not opened"; a short exchange with the server says why, in words (see probe.py),
+            # and a wrong password is tried once per attempt rather than by every layer of FFmpeg.
+            with probing(url) as answer:
+                if not answer.ok:
+                    raise StreamError(f"Cannot open {name}: {answer.message}.", answer.cause)
+                params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, OPEN_TIMEOUT_MS, cv2.CAP_PROP_READ_TIMEOUT_MSEC, READ_TIMEOUT_MS]
+                capture = cv2.VideoCapture(url, cv2.CAP_FFMPEG, params)
             if not capture.isOpened():
-                raise SourceError(
-                    f"Cannot open the stream {name}: no answer within {OPEN_TIMEOUT_MS // 1000} s, or a wrong address or password."
+                raise StreamError(
+                    f"Cannot open {name}: the server answered, but sent no video OpenCV can decode within {OPEN_TIMEOUT_MS // 1000} s.",
+                    "error",
                 )
         else:
             path = self.path or Path(self.spec.target)

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class MjpegServer:
-    def __init__(self, frames: list[bytes], fps: float = 10.0) -> None:
+    def __init__(self, frames: list[bytes], fps: float = 10.0, credentials: tuple[str, str] | None = None) -> None:
         self.frames = frames
         self.fps = fps
+        self.credentials = credentials
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                if outer.credentials is not None:
+                    expected = "Basic " + base64.b64encode(":".join(outer.credentials).encode()).decode()
+                    if self.headers.get("Authorization") != expected:
+                        self.send_response(401)
+                        self.send_header("WWW-Authenticate", 'Basic realm="camera"')
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                        return
+                if self.path != "/video.mjpg":
+                    self.send_error(404)
+                    return
                 self.send_response(200)
                 self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=frame")
                 self.end_headers()
@@ -39,7 +52,8 @@ class MjpegServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/video.mjpg"
+        auth = f"{self.credentials[0]}:{self.credentials[1]}@" if self.credentials else ""
+        return f"http://{auth}127.0.0.1:{self.port}/video.mjpg"
 
     def start(self) -> None:
         self.thread.start()

@@ -39,10 +39,11 @@ def write_frames(video: Path, folder: Path, every: int = 2, limit: int = 120) ->
 
 
 class RtspServer:
-    def __init__(self, pattern: str, fps: int = 12, credentials: tuple[str, str] | None = None) -> None:
+    def __init__(self, pattern: str, fps: int = 12, credentials: tuple[str, str] | None = None, auth: str = "basic") -> None:
         self.pattern = pattern
         self.fps = fps
         self.credentials = credentials
+        self.auth = auth
         self.port = free_port()
         self.process: subprocess.Popen[str] | None = None
 
@@ -52,7 +53,8 @@ class RtspServer:
         return f"rtsp://{auth}127.0.0.1:{self.port}/live"
 
     def start(self) -> None:
-        args = [SYSTEM_PYTHON, str(HERE / "rtsp_server.py"), str(self.port), self.pattern, str(self.fps), *(self.credentials or ())]
+        login = (*self.credentials, self.auth) if self.credentials else ()
+        args = [SYSTEM_PYTHON, str(HERE / "rtsp_server.py"), str(self.port), self.pattern, str(self.fps), *login]
         self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         assert self.process.stdout is not None
         line = self.process.stdout.readline().strip()

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """A real RTSP server on loopback for the tests: Debian's GStreamer RTSP server, run by the system Python.
 
-    /usr/bin/python3 tests/servers/rtsp_server.py PORT 'frames/%03d.jpg' FPS [USER PASSWORD]
+    /usr/bin/python3 tests/servers/rtsp_server.py PORT 'frames/%03d.jpg' FPS [USER PASSWORD [basic|digest]]
 
-Serves the JPEG sequence, looped forever, as H.264 at rtsp://127.0.0.1:PORT/live (with Basic
-authentication when USER and PASSWORD are given) and prints "ready" once it listens.
+Serves the JPEG sequence, looped forever, as H.264 at rtsp://127.0.0.1:PORT/live (with Basic or
+Digest authentication when USER and PASSWORD are given; IP cameras use both) and prints "ready"
+once it listens.
 Its bindings (python3-gi, gir1.2-gst-rtsp-server-1.0) exist only for the system interpreter,
 which is why the tests start it as a separate process (see FACTS).
 """
@@ -14,8 +15,9 @@ import sys
 import gi
 
 gi.require_version("Gst", "1.0")
+gi.require_version("GstRtsp", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 
 
 def main() -> None:
@@ -35,7 +37,11 @@ def main() -> None:
         auth = GstRtspServer.RTSPAuth()
         token = GstRtspServer.RTSPToken()
         token.set_string("media.factory.role", "viewer")
-        auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)
+        if len(sys.argv) >= 7 and sys.argv[6] == "digest":
+            auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
+            auth.add_digest(user, password, token)
+        else:
+            auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)
         server.set_auth(auth)
         permissions = GstRtspServer.RTSPPermissions()
         permissions.add_role_from_structure(
