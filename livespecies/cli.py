@@ -12,6 +12,7 @@ output could not be written.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -216,6 +217,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     arguments = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(arguments or ["gui"])  # plain `livespecies` opens the window
+    # Warnings (a stream that did not open, and why) go to stderr as one line each, passwords already redacted.
+    logging.basicConfig(level=logging.WARNING, format="livespecies: %(message)s")
     try:
         if args.command == "gui":
             return run_gui_command(args)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -104,6 +106,7 @@ def test_snapshot_writes_three_readable_files(photos: Path, tmp_path: Path) -> N
     assert sidecar["schema"] == "livespecies.snapshot/1" and sidecar["frame_seq"] == 42
     assert sidecar["predictions"][0]["scientific_name"] == "Ursus maritimus" and sidecar["models"]["detector"] == "d@1"
     assert sidecar["source"] == "rtsp://ranger:***@cam/live" and sidecar["files"]["raw"] == files.raw.name
+    assert sidecar["writer"] == f"{socket.gethostname()} pid {os.getpid()}"
     again = save_snapshot(tmp_path / "snaps", frame, annotated, bear_result(frame.width, frame.height), "x", {}, "manual", 0.7)
     assert again.annotated != files.annotated  # same millisecond: a new name, nothing overwritten
     assert not list((tmp_path / "snaps").glob("*.tmp"))
@@ -157,6 +160,7 @@ def test_sightings_log_appends_lines(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in (tmp_path / "sightings.jsonl").read_text().splitlines()]
     assert [line["event"] for line in lines] == ["started", "ended"]
     assert lines[0]["label"] == "red fox" and lines[0]["snapshot"].endswith("a.jpg") and lines[1]["source"] == "demo clip"
+    assert {line["writer"] for line in lines} == {f"{socket.gethostname()} pid {os.getpid()}"}  # two windows on one folder are told apart
 
 
 def test_recorder_runs_jobs_in_order_and_reports_errors_as_sentences(tmp_path: Path) -> None:

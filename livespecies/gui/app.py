@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from livespecies.gui.display import display_problem
+from livespecies.gui.signals import closing_on_signals
 from livespecies.inference.engine import EngineSettings, Recognizer
 from livespecies.priority import in_low_priority_thread
 
@@ -87,8 +88,7 @@ def run_gui(
         window.use_species_list(window.preferences.species_list)
     window.show()
     first = source or window.preferences.source or (str(cameras[0]) if cameras else "demo")
-    if not window.open_source(first):
-        problem_text = window.error_text
-        window.open_source("demo")  # keep the window useful, and keep saying what went wrong
-        window.show_error(f"{problem_text} Showing the demo clip instead.")
-    return int(app.exec())
+    with closing_on_signals(window):  # before any thread starts: a signal from then on closes the window properly
+        # A source that cannot be used stays an error on screen, with nothing playing: never another source in its place.
+        window.open_source(first)
+        return int(app.exec())

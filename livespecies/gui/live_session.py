@@ -69,9 +69,11 @@ class LiveSession(QObject):
         demo_clip: Path | None = None,
         policy: ReconnectPolicy | None = None,
         make_source: Callable[[], FrameSource] | None = None,
+        text: str | None = None,
     ) -> None:
         super().__init__()
         self.spec = spec
+        self.text = text if text is not None else spec.target  # as the user gave it (may hold a password: memory only)
         self.slot = LatestFrame()
         self.state = SourceState("connecting", spec.display_name)
         self.capture = CaptureThread(make_source or (lambda: open_source(spec, demo_clip)), self.slot, self._on_state, policy,

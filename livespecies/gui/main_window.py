@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QToolBar,
     QVBoxLayout,
@@ -63,6 +64,7 @@ DISPLAY_INTERVAL_MS = 10  # poll for a new frame at 100 Hz: a 30 fps source is s
 RESULT_MAX_AGE = 1.5  # seconds: older boxes are not drawn over newer video
 GONE_AFTER = 20.0  # seconds without the species before its visit ends
 MAX_EVIDENCE = 200  # sightings whose best frame is kept for teaching (a 1080p frame is 6 MB)
+RECENT = "@recent:"  # source box data of a stream, file or folder that was opened (kept in memory only)
 REPLACE_MARGIN = 0.1  # a sighting's snapshot is redone when a frame is this much more confident (or better named)
 
 
@@ -113,6 +115,8 @@ class MainWindow(QMainWindow):
 
         self.video = VideoView()
         self.banner = QLabel()
+        self.banner_about_source = False  # a source's own failure goes when it plays; model and input errors stay
+        self.source_state: SourceState | None = None
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet("background:#7a1010;color:white;padding:6px;")
         self.banner.hide()
@@ -124,6 +128,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self._build_toolbar()
+        self._show_source_in_box()  # "no source" until one plays
         self.sightings = SightingsPanel()
         self.sightings.teach_requested.connect(self._teach_requested)
         dock = QDockWidget("Sightings", self)
@@ -132,9 +137,12 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
 
         self.state_label = QLabel("no source")
+        self.state_label.setMinimumWidth(160)  # the connection state stays readable in a small window
         self.stats_label = QLabel("")
-        self.statusBar().addWidget(self.state_label, 1)
-        self.statusBar().addPermanentWidget(self.stats_label)
+        # The figures give way first when the window is narrow; their full text stays in the tooltip.
+        self.stats_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.statusBar().addWidget(self.state_label, 2)
+        self.statusBar().addWidget(self.stats_label, 3)
 
         self.display_timer = QTimer(self)
         self.display_timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -142,6 +150,7 @@ class MainWindow(QMainWindow):
         self.display_timer.start(DISPLAY_INTERVAL_MS)
         self.stats_timer = QTimer(self)
         self.stats_timer.timeout.connect(self.update_stats)
+        self.stats_timer.timeout.connect(self.show_state)  # a reconnect countdown counts down
         self.stats_timer.start(500)
 
         geometry, state = self.preferences.geometry(), self.preferences.window_state()
@@ -329,36 +338,64 @@ class MainWindow(QMainWindow):
             if ok and url:
                 self.open_source(url)
         elif data:
-            self.open_source(str(data))
+            text = str(data)
+            self.open_source(text[len(RECENT) :] if text.startswith(RECENT) else text)
+        self._show_source_in_box()  # a cancelled dialog or a refused entry: the box goes back to what plays
+
+    def _show_source_in_box(self) -> None:
+        """Select the item of the source that plays (adding one for a stream, file or folder), or none."""
+        self.source_box.blockSignals(True)
+        try:
+            if self.session is None:
+                self.source_box.setCurrentIndex(-1)
+                self.source_box.setPlaceholderText("no source")
+                return
+            spec = self.session.spec
+            index = self.source_box.findData(self.session.text)
+            if index < 0:
+                for stale in range(self.source_box.count() - 1, -1, -1):
+                    if str(self.source_box.itemData(stale)).startswith(RECENT):
+                        self.source_box.removeItem(stale)
+                index = self.source_box.findData("@file")
+                self.source_box.insertItem(index, spec.display_name, RECENT + self.session.text)
+            self.source_box.setCurrentIndex(index)
+            self.source_box.setToolTip(spec.display_name)
+        finally:
+            self.source_box.blockSignals(False)
 
     # ---- sources ----------------------------------------------------------------------
     def open_source(self, text: str) -> bool:
-        """Switch to a source; a bad one shows a message and leaves the window running."""
+        """Switch to a source. One that cannot be used is an error that stays on screen; whatever played
+        before keeps playing (or nothing does): the window never quietly shows another source."""
         try:
             spec = parse_source(text)
         except SourceError as exc:
             self.show_error(str(exc))
+            if self.session is None:
+                self.video.clear(f"{exc}\nChoose a source in the Source box.")
             return False
-        self.open_spec(spec)
-        if spec.kind != "demo" or text == "demo":
-            self.preferences.source = text
+        self.open_spec(spec, text)
+        self.preferences.source = text
         return True
 
-    def open_spec(self, spec: SourceSpec) -> None:
+    def open_spec(self, spec: SourceSpec, text: str | None = None) -> None:
         self.close_source()
         self.hide_error()
         self.latest = None
         self.display_skips = SkipCounter()
+        self.rates = {name: RateMeter() for name in self.rates}  # figures of the source that plays, not a mix
         self.open_visits = {}
         self.sighting_snapshots = {}
         self.video.clear(f"{spec.display_name}: connecting…")
         self.setWindowTitle(f"livespecies: {spec.display_name}")
-        session = LiveSession(spec, self.pipeline, lambda: self.threshold, self.options.demo_clip, self.options.policy)
+        session = LiveSession(spec, self.pipeline, lambda: self.threshold, self.options.demo_clip, self.options.policy, text=text)
         session.state_changed.connect(self.on_state)
         session.result_ready.connect(self.on_result)
         session.error.connect(self.show_error)
         self.session = session
+        self.source_state = None
         session.start()
+        self._show_source_in_box()
 
     def close_source(self) -> None:
         if self.session is not None:
@@ -368,17 +405,26 @@ class MainWindow(QMainWindow):
     def on_state(self, state: SourceState) -> None:
         if self.session is None or state.source != self.session.spec.display_name:
             return  # a late message from a source already closed
-        text = f"{state.source}: {state.describe()}"
-        self.state_label.setText(text)
+        self.source_state = state
+        self.show_state()
         if state.status == "live":
-            self.video.show_message("")
-            self.hide_error()
-        elif state.status in ("failed", "ended"):
-            self.video.show_message(text)
-            if state.status == "failed":
-                self.show_error(f"{state.source}: {state.detail}")
-        else:
-            self.video.show_message(text)
+            if self.banner_about_source:
+                self.hide_error()
+        elif state.status == "failed":
+            self.show_error(f"{state.source}: failed: {state.detail}", about_source=True)
+        elif state.status == "reconnecting" and state.cause:
+            # The reason a stream does not open stays in sight (and in full) between attempts.
+            self.show_error(f"{state.source}: {state.detail}; trying again", about_source=True)
+
+    def show_state(self) -> None:
+        """The source's state in the status bar and over the video; a reconnect countdown counts."""
+        state = self.source_state
+        if state is None:
+            return
+        text = f"{state.source}: {state.describe(time.monotonic())}"
+        self.state_label.setText(text)
+        self.state_label.setToolTip(text)  # the full reason, however narrow the status bar
+        self.video.show_message("" if state.status == "live" else text)
 
     # ---- frames and results -------------------------------------------------------------
     def show_newest_frame(self) -> None:
@@ -396,8 +442,10 @@ class MainWindow(QMainWindow):
         self.video.show_image(to_qimage(self.compose(frame, self.video.target_size(frame.width, frame.height), time.monotonic())))
         if not new_frame:
             return
+        previous = self.display_skips.last_seq
         self.display_skips.saw(frame.seq)
-        self.rates["source"].tick(frame.timestamp)
+        # Every frame the source sent counts, also those the display skipped (their numbers were jumped).
+        self.rates["source"].tick(frame.timestamp, frame.seq - previous if previous is not None and previous < frame.seq else 1)
         self.video.repaint()
         self.rates["shown"].tick(time.monotonic())
         self.frame_shown.emit(frame)
@@ -601,12 +649,15 @@ class MainWindow(QMainWindow):
         self._on_snapshot_saved(files)
 
     # ---- messages and status ------------------------------------------------------------
-    def show_error(self, text: str) -> None:
+    def show_error(self, text: str, about_source: bool = False) -> None:
         self.banner.setText(text)
+        self.banner.setToolTip(text)
         self.banner.show()
+        self.banner_about_source = about_source
 
     def hide_error(self) -> None:
         self.banner.hide()
+        self.banner_about_source = False
 
     @property
     def error_text(self) -> str:
@@ -616,10 +667,14 @@ class MainWindow(QMainWindow):
         now = time.monotonic()
         latency = self.latency.median()
         inference = self.inference_time.median()
+
+        def figure(rate: float | None) -> str:
+            return "–" if rate is None else f"{rate:.1f}"
+
         parts = [
-            f"source {self.rates['source'].rate(now):.1f} fps",
-            f"shown {self.rates['shown'].rate(now):.1f} fps",
-            f"results {self.rates['results'].rate(now):.1f}/s",
+            f"source {figure(self.rates['source'].rate(now))} fps",
+            f"shown {figure(self.rates['shown'].rate(now))} fps",
+            f"results {figure(self.rates['results'].rate(now))}/s",
         ]
         if inference is not None:
             parts.append(f"inference {inference * 1000:.0f} ms")
@@ -630,6 +685,7 @@ class MainWindow(QMainWindow):
             # Frames the models never saw because they were busy: expected, the newest frame always wins.
             parts.append(f"skipped by recognition {self.session.worker.skips.skipped}")
         self.stats_label.setText("  ".join(parts))
+        self.stats_label.setToolTip("  ".join(parts))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.preferences.save_layout(self.saveGeometry(), self.saveState())

@@ -8,6 +8,7 @@ draws on the frame after scaling it to the window, not before).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -67,24 +68,67 @@ def text_scale(height: int) -> tuple[float, int]:
     return scale, max(1, round(scale * 1.6))
 
 
+Rect = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels
+
+
 def draw_overlay(image: Pixels, items: list[OverlayItem]) -> Pixels:
-    """A copy of ``image`` with every item drawn: box, then its label plate."""
+    """A copy of ``image`` with every item drawn: all boxes first, then the label plates, placed so that no
+    plate covers another (animals side by side at a feeder have overlapping boxes)."""
     out = image.copy()
     h, w = out.shape[:2]
     scale, stroke = text_scale(h)
     banner_y = 0
+    boxed: list[tuple[OverlayItem, list[str], Rect]] = []
     for item in items:
         colour = KNOWN if item.known else UNKNOWN
         lines = [item.title] + ([item.detail] if item.detail else [])
         if item.box is None:  # a whole-frame answer: a banner in the top-left corner
             banner_y = _plate(out, lines, 0, banner_y, colour, scale, stroke) + 2
             continue
-        x0, y0, x1, y1 = item.box.to_pixels(w, h)
-        cv2.rectangle(out, (x0, y0), (x1, y1), colour, max(2, stroke + 1), cv2.LINE_AA)
-        plate_height = _plate_size(lines, scale, stroke)[1]
-        top = y0 - plate_height if y0 - plate_height >= 0 else y0  # above the box, else just inside it
-        _plate(out, lines, x0, top, colour, scale, stroke)
+        box = item.box.to_pixels(w, h)
+        cv2.rectangle(out, box[:2], box[2:], colour, max(2, stroke + 1), cv2.LINE_AA)
+        boxed.append((item, lines, box))
+    sizes = [_plate_size(lines, scale, stroke) for _, lines, _ in boxed]
+    taken = [(0, 0, 0, banner_y)] if banner_y else []
+    for (item, lines, _), (x, y) in zip(boxed, place_plates([box for _, _, box in boxed], sizes, (w, h), taken), strict=True):
+        _plate(out, lines, x, y, KNOWN if item.known else UNKNOWN, scale, stroke)
     return out
+
+
+def place_plates(boxes: Sequence[Rect], sizes: Sequence[tuple[int, int]], image_size: tuple[int, int],
+                 taken: Sequence[Rect] = ()) -> list[tuple[int, int]]:  # fmt: skip
+    """Top-left corners for each box's label plate, in order (the most confident first gets the best place).
+
+    Each plate goes to the first of these spots that overlaps no plate placed before it: above its box,
+    just inside its top, below it, inside its bottom; then further down or up, a plate's height at a time.
+    Where every spot is taken (a crowd), the least covered one. Spots are kept inside the image.
+    """
+    width, height = image_size
+    placed: list[Rect] = list(taken)
+    corners: list[tuple[int, int]] = []
+    for (x0, y0, _, y1), (plate_w, plate_h) in zip(boxes, sizes, strict=True):
+        x = max(0, min(x0, width - plate_w))
+        wanted = [y0 - plate_h, y0, y1, y1 - plate_h]
+        steps = range(1, max(1, height // max(plate_h, 1)) + 1)
+        wanted += [y for k in steps for y in (y0 + k * plate_h, y0 - plate_h - k * plate_h)]
+        best: tuple[int, int] | None = None
+        best_cover = -1
+        for y in wanted:
+            y = max(0, min(y, height - plate_h))
+            rect = (x, y, x + plate_w, y + plate_h)
+            cover = sum(_overlap(rect, other) for other in placed)
+            if best is None or cover < best_cover:
+                best, best_cover = (x, y), cover
+            if cover == 0:
+                break
+        assert best is not None
+        corners.append(best)
+        placed.append((best[0], best[1], best[0] + plate_w, best[1] + plate_h))
+    return corners
+
+
+def _overlap(a: Rect, b: Rect) -> int:
+    return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
 
 
 def _plate_size(lines: list[str], scale: float, stroke: int) -> tuple[int, int]:

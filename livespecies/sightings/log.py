@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from livespecies.sightings.visits import VisitEvent
+from livespecies.sightings.writer import writer
 
 
 def _iso(seconds: float) -> str:
@@ -33,6 +34,7 @@ class SightingLog:
             "rank": visit.key[0],
             "name": visit.key[1],
             "source": self.source,
+            "writer": writer(),
             "started": _iso(visit.started),
             "last_seen": _iso(visit.last_seen),
             "best_confidence": round(visit.best_confidence, 4),

@@ -25,6 +25,7 @@ from livespecies import __version__
 from livespecies.atomic import write_atomically
 from livespecies.errors import UserError
 from livespecies.serialization import detection_to_dict, prediction_to_dict
+from livespecies.sightings.writer import writer
 from livespecies.types import Frame, Result
 
 SIDECAR_SCHEMA = "livespecies.snapshot/1"
@@ -62,6 +63,7 @@ def sidecar(frame: Frame, result: Result, source: str, model_ids: dict[str, str]
         "livespecies_version": __version__,
         "reason": reason,
         "source": source,
+        "writer": writer(),
         "captured_at": datetime.fromtimestamp(frame.wall_time, tz=UTC).isoformat(timespec="milliseconds"),
         "frame_seq": frame.seq,
         "width": frame.width,

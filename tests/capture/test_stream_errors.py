@@ -201,6 +201,14 @@ def test_urls_that_cannot_be_used_are_errors(typed: str, message: str) -> None:
     assert message in str(caught.value) and "\n" not in str(caught.value)
 
 
+def test_each_failure_is_logged_once_with_the_password_redacted(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("WARNING", logger="livespecies.capture.reader")
+    states_of(f"rtsp://viewer:hunter2@127.0.0.1:{free_port()}/live", until=2)
+    lines = [record.getMessage() for record in caplog.records if record.name == "livespecies.capture.reader"]
+    assert len(lines) >= 2 and all(line.startswith("Cannot open rtsp://viewer:***@127.0.0.1:") and "refused" in line for line in lines)
+    assert "hunter2" not in caplog.text
+
+
 def test_stream_error_carries_its_cause() -> None:
     source = open_source(parse_source(f"rtsp://user:topsecret@127.0.0.1:{free_port()}/live"))
     with pytest.raises(StreamError) as caught:

@@ -1,7 +1,10 @@
 """Open the real window on the demo clip under a real X server (Xvfb), wait for a labelled animal,
 and save a screenshot of the whole screen. Run by tests/gui/test_xvfb.py:
 
-    QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1280x800x24" python tests/gui/xvfb_screenshot.py OUT.png SETTINGS.ini
+    QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1280x800x24" python tests/gui/xvfb_screenshot.py OUT.png SETTINGS.ini [SIGHTINGS]
+
+With SIGHTINGS (the README's screenshot uses 5), it waits until that many animals of the clip were sighted, so the
+picture shows the sightings panel with one row per animal and auto snapshots on.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from livespecies.inference.engine import EngineSettings, Recognizer
 
 def main() -> int:
     out, settings_file = Path(sys.argv[1]), Path(sys.argv[2])
+    sightings = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+    patience = 60 + 15 * sightings
     app = QApplication(sys.argv[:1])
     recognizer = Recognizer.from_files(default_classifier(), default_detector(), EngineSettings(), specialists=default_specialists())
     options = WindowOptions(recognizer, None, demo_clip(), (), settings_file.parent / "snapshots", 0.7)
@@ -27,17 +32,19 @@ def main() -> int:
     window.move(0, 0)
     window.resize(1280, 800)
     window.show()
+    window.auto_box.setChecked(sightings > 1)
     window.open_source("demo")
     started = time.monotonic()
     status = {"code": 1}
 
     def poll() -> None:
-        labelled = window.latest is not None and any(p.label == "polar bear" for p in window.latest.result.predictions)
-        if labelled and window.shown_frames > 15 and window.sightings.rowCount() >= 1:
+        predictions = window.latest.result.predictions if window.latest is not None else ()
+        labelled = any(p.label == "polar bear" for p in predictions) if sightings == 1 else len(predictions) > 0
+        if labelled and window.shown_frames > 15 and window.sightings.rowCount() >= sightings:
             timer.stop()
             QTimer.singleShot(400, grab)  # let the labelled frame reach the screen
-        elif time.monotonic() - started > 60:
-            print("no labelled animal within 60 s", file=sys.stderr)
+        elif time.monotonic() - started > patience:
+            print(f"not {sightings} sightings and a labelled animal within {patience} s", file=sys.stderr)
             app.quit()
 
     def grab() -> None:
