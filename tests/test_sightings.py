@@ -34,6 +34,9 @@ MAMMAL_3 = seen(3, MAMMAL, "unidentified mammal", 0.9)
 PANDA_3 = seen(3, RED_PANDA_KEY, "red panda", 0.8)
 FOX_AGAIN = seen(4, FOX_KEY, "red fox", 0.8, ("genus", "Vulpes"))  # a new track (the fox went behind a post)
 SECOND_FOX = seen(5, FOX_KEY, "red fox", 0.8, ("genus", "Vulpes"))
+BEAR_6 = seen(6, ("species", "Ursus maritimus"), "polar bear", 0.9, ("genus", "Ursus"))
+MAMMAL_7 = seen(7, MAMMAL, "unidentified mammal", 0.95)
+KOALA_7 = seen(7, ("species", "Phascolarctos cinereus"), "koala", 0.9)
 
 
 @pytest.mark.parametrize(
@@ -50,9 +53,15 @@ SECOND_FOX = seen(5, FOX_KEY, "red fox", 0.8, ("genus", "Vulpes"))
         # A second animal arriving is its own visit, of another species or of the same one.
         ([(0, [FOX]), (2, [FOX, BADGER])], [(0, "started", "red fox"), (2, "started", "badger")]),
         ([(0, [FOX]), (2, [FOX, SECOND_FOX])], [(0, "started", "red fox"), (2, "started", "red fox")]),
-        # One animal told first as a mammal, then as a red panda: one visit, renamed, never a second "mammal" one.
-        ([(0, [MAMMAL_3]), (1, [PANDA_3]), (2, [MAMMAL_3])],
-         [(0, "started", "unidentified mammal"), (1, "renamed", "red panda"), (2, "renamed", "unidentified mammal")]),
+        # One animal told first as a mammal, then as a red panda: one visit, renamed, never a second "mammal" one,
+        # and a moment of "mammal" afterwards does not make it vaguer again.
+        ([(0, [MAMMAL_3]), (1, [PANDA_3]), (2, [MAMMAL_3])], [(0, "started", "unidentified mammal"), (1, "renamed", "red panda")]),
+        # A koala first seen as "mammal" where a polar bear was a moment ago joins the bear's visit on that coarse
+        # answer, and leaves it as its own sighting once it is told apart: the bear's sighting is never "koala".
+        ([(0, [BEAR_6]), (3, []), (4, [MAMMAL_7]), (5, [KOALA_7]), (6, [KOALA_7])],
+         [(0, "started", "polar bear"), (5, "started", "koala")]),
+        # The track an animal was first seen on changes its mind: the tracker says it is the same animal, so renamed.
+        ([(0, [FOX]), (1, [seen(1, ("species", "Meles meles"), "badger", 0.9)])], [(0, "started", "red fox"), (1, "renamed", "badger")]),
     ],
 )  # fmt: skip
 def test_visit_rule(frames, expected) -> None:  # type: ignore[no-untyped-def]

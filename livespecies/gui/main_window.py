@@ -141,7 +141,14 @@ class MainWindow(QMainWindow):
         self.stats_label = QLabel("")
         # The figures give way first when the window is narrow; their full text stays in the tooltip.
         self.stats_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # Notices ("Saved …") get their own place: QStatusBar.showMessage would hide the source's state meanwhile.
+        self.notice_label = QLabel("")
+        self.notice_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.notice_timer = QTimer(self)
+        self.notice_timer.setSingleShot(True)
+        self.notice_timer.timeout.connect(lambda: self.notice_label.setText(""))
         self.statusBar().addWidget(self.state_label, 2)
+        self.statusBar().addWidget(self.notice_label, 2)
         self.statusBar().addWidget(self.stats_label, 3)
 
         self.display_timer = QTimer(self)
@@ -288,7 +295,7 @@ class MainWindow(QMainWindow):
         if self.session is not None:
             self.open_spec(self.session.spec)  # restart recognition on the same source with the new model
         role = f"specialist for {model.contract.scope.name}" if model.contract.scope else "classifier"
-        self.statusBar().showMessage(f"Using {model.model_id} as the {role} ({len(model.contract.labels)} classes)", 6000)
+        self.notify(f"Using {model.model_id} as the {role} ({len(model.contract.labels)} classes)", 6000)
         return True
 
     def _choose_species_list(self) -> None:
@@ -497,7 +504,10 @@ class MainWindow(QMainWindow):
             self._maybe_replace_snapshot(live, visit)
 
     def _confidence_in(self, live: LiveResult, visit: Visit) -> float:
-        return max((p.confidence for p, t in zip(live.result.predictions, live.track_ids, strict=True) if t in visit.tracks), default=0.0)
+        """How clearly this frame shows the visit's animal *as what the visit is called*: a frame where one of its
+        tracks is only "mammal" (perhaps another animal that joined on that coarse answer) does not count."""
+        return max((p.confidence for p, track, answer in zip(live.result.predictions, live.track_ids, live.visit_answers, strict=True)
+                    if track in visit.tracks and visit.key in {(t.rank, t.name) for t in (answer.taxon, *answer.lineage)}), default=0.0)  # fmt: skip
 
     def _maybe_replace_snapshot(self, live: LiveResult, visit: Visit) -> None:
         """A sighting's snapshot is redone when this frame shows its animal clearly better (REPLACE_MARGIN more
@@ -570,7 +580,7 @@ class MainWindow(QMainWindow):
     def _on_example_saved(self, row: int, label: str) -> None:
         self.sightings.mark_taught(row, label)
         counts = examples_per_class(self.teach_folder)
-        self.statusBar().showMessage(f"Saved as an example of {label} in {self.teach_folder} "
+        self.notify(f"Saved as an example of {label} in {self.teach_folder} "
                                      f"({', '.join(f'{k} {v}' for k, v in counts.items())})", 8000)  # fmt: skip
 
     def open_training(self, extra_arguments: list[str] | None = None) -> TrainDialog:
@@ -584,7 +594,7 @@ class MainWindow(QMainWindow):
     def use_trained_model(self, path: Path, role: str) -> None:
         """Load a model the Train… dialog made: as the classifier, or (exported with a scope) as a specialist."""
         if self.use_classifier(path):
-            self.statusBar().showMessage(f"Now using the model you trained ({path}) as the {role}", 8000)
+            self.notify(f"Now using the model you trained ({path}) as the {role}", 8000)
 
     def _thumbnail(self, live: LiveResult, visit: Visit) -> Pixels | None:
         for prediction, track in zip(live.result.predictions, live.track_ids, strict=True):
@@ -639,7 +649,7 @@ class MainWindow(QMainWindow):
 
     def _on_snapshot_saved(self, files: SnapshotFiles) -> None:
         self.last_snapshot = files
-        self.statusBar().showMessage(f"Saved {files.annotated}", 4000)
+        self.notify(f"Saved {files.annotated}", 4000)
 
     def _on_sighting_saved(self, visit: Visit, files: SnapshotFiles) -> None:
         known = self.sighting_snapshots.get(visit.visit_id)
@@ -649,6 +659,12 @@ class MainWindow(QMainWindow):
         self._on_snapshot_saved(files)
 
     # ---- messages and status ------------------------------------------------------------
+    def notify(self, text: str, milliseconds: int) -> None:
+        """A passing notice in the status bar, beside (never over) the source's state."""
+        self.notice_label.setText(text)
+        self.notice_label.setToolTip(text)
+        self.notice_timer.start(milliseconds)
+
     def show_error(self, text: str, about_source: bool = False) -> None:
         self.banner.setText(text)
         self.banner.setToolTip(text)

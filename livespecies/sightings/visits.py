@@ -8,6 +8,13 @@ the same lineage when its own track was lost for a moment (the animal walked
 behind a post) while no other of its tracks is in view; it ends once none of
 its tracks has been seen for ``gone_after`` seconds. Two animals in view at once
 are two visits, even of one species.
+
+A track that joined on a coarse answer is only provisionally the same animal:
+a koala first seen as "mammal" where a polar bear stood a moment ago joins the
+bear's visit, and leaves it, as a visit of its own, as soon as its answer
+becomes one the visit's name rules out. A visit is never renamed to a coarser
+taxon of its own lineage (a moment of "mammal" does not undo "polar bear"), so
+no sighting is named after another animal, nor made vaguer by one.
 """
 
 from __future__ import annotations
@@ -75,6 +82,16 @@ def update_visits(
             owner[s.track] = vid
             in_view.add(s.track)
         v = visits[vid]
+        if not _related(s, v) and len(v.tracks) > 1:  # a joined track turned out to be another animal
+            visits[vid] = replace(v, tracks=tuple(t for t in v.tracks if t != s.track))
+            vid, next_id = next_id, next_id + 1
+            visits[vid] = Visit(vid, s.key, s.label, now, now, s.confidence, 1, (s.track,), s.lineage)
+            owner[s.track] = vid
+            events.append(VisitEvent("started", visits[vid]))
+            continue
+        if s.key != v.key and s.key in v.lineage:  # coarser than the visit's name: seen again, still called what it was
+            visits[vid] = replace(v, last_seen=now, frames=v.frames + 1)
+            continue
         updated = replace(v, key=s.key, label=s.label, lineage=s.lineage or v.lineage, last_seen=now,
                           best_confidence=max(v.best_confidence, s.confidence), frames=v.frames + 1)  # fmt: skip
         if updated.key != v.key and v.frames:

@@ -113,8 +113,9 @@ def test_the_state_stays_visible_in_a_small_window(qtbot, make_window: MakeWindo
     smallest = window.minimumSizeHint().width()
     qtbot.waitUntil(lambda: window.width() <= smallest, timeout=5000)
     window.update_stats()
+    window.notify("Saved /a/rather/long/path/to/a/snapshot/folder/20261201T000000Z_red-panda.jpg", 60000)
     label = window.state_label
-    assert label.isVisible() and label.width() >= 160
+    assert label.isVisible() and label.width() >= 160  # also while a notice is shown
     assert label.mapTo(window, label.rect().topRight()).x() <= window.width()
     assert "reconnecting in" in window.video.message  # and over the video itself
 

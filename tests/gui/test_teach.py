@@ -44,7 +44,7 @@ def test_confirm_correct_and_mark_empty_save_labelled_examples(qtbot, make_windo
     assert rows["polar_bear"]["scientific_name"] == "Ursus maritimus" and "family:Ursidae" in rows["polar_bear"]["lineage"]
     assert rows["empty"]["organism"] == "no" and rows["arctic_fox"]["organism"] == "yes"
     assert window.sightings.row_label(row).endswith("→ Arctic fox ✓")
-    assert "Saved as an example of Arctic fox" in window.statusBar().currentMessage()
+    assert "Saved as an example of Arctic fox" in window.notice_label.text()
     assert {t.folder for t in known_classes(examples)} == {"arctic_fox", "empty", "polar_bear"}
 
 

@@ -222,7 +222,7 @@ def test_model_picker_adds_a_specialist_next_to_the_classifier(qtbot, make_windo
     assert window.use_classifier(models_dir / "inat2017-birds-mobilenet-v2.onnx")
     after = window.options.recognizer.classifier  # type: ignore[union-attr]
     assert after.generalist is before.generalist and sorted(s.scope.name for s in after.specialists) == ["Aves", "Insecta"]
-    assert "as the specialist for Aves" in window.statusBar().currentMessage()
+    assert "as the specialist for Aves" in window.notice_label.text()
     # A user's classifier without birds or insects in its tree keeps no specialist, and says nothing is wrong.
     from tests.tiny_models import contract, write_classifier
 
