@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from livespecies.sightings.log import SightingLog
-from livespecies.sightings.snapshots import SnapshotError, save_snapshot, slug, snapshot_stem
+from livespecies.sightings.records import SightingRecord
+from livespecies.sightings.snapshots import SnapshotError, SnapshotFiles, save_snapshot, slug, snapshot_stem
 from livespecies.sightings.visits import Sighted, update_visits
 from livespecies.types import Box, Frame, Prediction, Result, Taxon
 
@@ -161,11 +162,12 @@ def test_full_disk_is_a_sentence_and_leaves_no_partial_snapshot(photos: Path, ti
 
 
 def test_sightings_log_appends_lines(tmp_path: Path) -> None:
-    log = SightingLog(tmp_path / "sightings.jsonl", "demo clip")
+    log = SightingLog(tmp_path / "sightings.jsonl")
     visits, events, n = update_visits({}, [FOX], 1_700_000_000.0, 30.0, 1)
-    log.record(events[0], tmp_path / "a.jpg")
+    files = SnapshotFiles(tmp_path / "a.jpg", tmp_path / "a.raw.jpg", tmp_path / "a.json")
+    log.record(SightingRecord("s1", "demo clip", "started", events[0].visit, files))
     visits, events, n = update_visits(visits, [], 1_700_000_040.0, 30.0, n)
-    log.record(events[0])
+    log.record(SightingRecord("s1", "demo clip", "ended", events[0].visit, files))
     lines = [json.loads(line) for line in (tmp_path / "sightings.jsonl").read_text().splitlines()]
     assert [line["event"] for line in lines] == ["started", "ended"]
     assert lines[0]["label"] == "red fox" and lines[0]["snapshot"].endswith("a.jpg") and lines[1]["source"] == "demo clip"

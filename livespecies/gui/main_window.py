@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, replace
-from functools import partial
 from pathlib import Path
 from typing import cast
 
@@ -46,7 +45,6 @@ from livespecies.gui.video_view import VideoView, to_qimage
 from livespecies.inference.classifier import SpeciesClassifier
 from livespecies.inference.engine import EngineSettings, Recognizer
 from livespecies.inference.model_file import load_model
-from livespecies.inference.preprocess import square_crop
 from livespecies.inference.specialists import RoutedClassifier, fitting
 from livespecies.inference.species_list import load_species_list, unknown_names, unknown_names_warning
 from livespecies.overlay.draw import Pixels, draw_overlay, overlay_items
@@ -55,17 +53,15 @@ from livespecies.priority import in_low_priority_thread
 from livespecies.rates import RateMeter, RecentValues
 from livespecies.sightings.log import SightingLog
 from livespecies.sightings.recorder import Recorder
+from livespecies.sightings.service import SightingsService, thumbnail
 from livespecies.sightings.snapshots import SnapshotFiles, save_snapshot
 from livespecies.sightings.teach import NON_ANIMALS, examples_per_class, from_name, from_prediction, known_classes, save_example
-from livespecies.sightings.visits import Sighted, Visit, VisitEvent, update_visits
+from livespecies.sightings.visits import Visit
 from livespecies.types import Frame, Prediction, Result
 
 DISPLAY_INTERVAL_MS = 10  # poll for a new frame at 100 Hz: a 30 fps source is shown within ~10 ms of capture
 RESULT_MAX_AGE = 1.5  # seconds: older boxes are not drawn over newer video
-GONE_AFTER = 20.0  # seconds without the species before its visit ends
-MAX_EVIDENCE = 200  # sightings whose best frame is kept for teaching (a 1080p frame is 6 MB)
 RECENT = "@recent:"  # source box data of a stream, file or folder that was opened (kept in memory only)
-REPLACE_MARGIN = 0.1  # a sighting's snapshot is redone when a frame is this much more confident (or better named)
 
 
 @dataclass(frozen=True)
@@ -96,12 +92,10 @@ class MainWindow(QMainWindow):
         self.latest: LiveResult | None = None
         self.display_skips = SkipCounter()  # frames shown and frames the display skipped, for this source
         self.result_pending = False
-        self.open_visits: dict[int, Visit] = {}
-        self.next_visit = 1
-        # The best frame and answer of each recent sighting, for the teach loop (bounded: the newest MAX_EVIDENCE).
+        self.sightings_service: SightingsService | None = None  # the source's sightings (one service per source)
+        self.next_visit = 1  # visits are numbered across sources: the sightings panel knows them by number
+        # The best frame and answer of each recent sighting, for the teach loop, kept across sources.
         self.evidence: dict[int, tuple[Frame, Prediction]] = {}
-        # Each open sighting's auto snapshot and the confidence it was taken at: a clearly better frame replaces it.
-        self.sighting_snapshots: dict[int, tuple[SnapshotFiles | None, float, tuple[str, str]]] = {}
         self.training_dialog: TrainDialog | None = None
         self.rates = {"source": RateMeter(), "shown": RateMeter(), "results": RateMeter()}
         self.latency = RecentValues()
@@ -391,8 +385,6 @@ class MainWindow(QMainWindow):
         self.latest = None
         self.display_skips = SkipCounter()
         self.rates = {name: RateMeter() for name in self.rates}  # figures of the source that plays, not a mix
-        self.open_visits = {}
-        self.sighting_snapshots = {}
         self.video.clear(f"{spec.display_name}: connecting…")
         self.setWindowTitle(f"livespecies: {spec.display_name}")
         session = LiveSession(spec, self.pipeline, lambda: self.threshold, self.options.demo_clip, self.options.policy, text=text)
@@ -401,6 +393,12 @@ class MainWindow(QMainWindow):
         session.error.connect(self.show_error)
         self.session = session
         self.source_state = None
+        self.sightings_service = SightingsService(
+            spec.display_name, self.recorder, [SightingLog(lambda: self.snapshot_folder / "sightings.jsonl")],
+            lambda: self.snapshot_folder, self.auto_box.isChecked,
+            lambda: self.options.recognizer.model_ids if self.options.recognizer else {},
+            on_snapshot=self.sighting_saved.emit, first_visit_id=self.next_visit, evidence=self.evidence,
+        )  # fmt: skip
         session.start()
         self._show_source_in_box()
 
@@ -408,6 +406,11 @@ class MainWindow(QMainWindow):
         if self.session is not None:
             self.session.stop()
             self.session = None
+        if self.sightings_service is not None:
+            for event in self.sightings_service.close():  # the open sightings end when their source goes
+                self.sightings.update_visit(event.visit)
+            self.next_visit = self.sightings_service.next_visit
+            self.sightings_service = None
 
     def on_state(self, state: SourceState) -> None:
         if self.session is None or state.source != self.session.spec.display_name:
@@ -477,63 +480,16 @@ class MainWindow(QMainWindow):
         self._update_sightings(live)
 
     def _update_sightings(self, live: LiveResult) -> None:
-        """One sighting per tracked animal (``visits.py``), named by its visit's evidence; one auto snapshot per
-        sighting, replaced (not added to) when a clearly better frame of the same animal comes."""
-        sighted = [Sighted(track, (a.taxon.rank, a.taxon.name), a.label, p.confidence, tuple((t.rank, t.name) for t in a.lineage))
-                   for p, track, a in zip(live.result.predictions, live.track_ids, live.visit_answers, strict=True)]  # fmt: skip
-        self.open_visits, events, self.next_visit = update_visits(self.open_visits, sighted, live.frame.wall_time, GONE_AFTER,
-                                                                  self.next_visit)  # fmt: skip
-        self._keep_evidence(live)
-        if self.session is None:
+        """The sightings service decides (one sighting per tracked animal, its snapshot, its records); the panel shows."""
+        if self.sightings_service is None:
             return
-        log = SightingLog(self.snapshot_folder / "sightings.jsonl", self.session.spec.display_name)
-        for event in events:
-            visit = event.visit
+        for event in self.sightings_service.observe(live):
             if event.kind == "started":
-                self.sightings.add_visit(visit, self._thumbnail(live, visit), None)
-                if self.auto_box.isChecked():
-                    self.sighting_snapshots[visit.visit_id] = (None, self._confidence_in(live, visit), visit.key)
-                    self._save(live, "sighting", then_log=(log, event))
-                    continue
-            elif event.kind == "ended":
-                self.sighting_snapshots.pop(visit.visit_id, None)
+                self.sightings.add_visit(event.visit, thumbnail(live, event.visit), None)
+            else:
+                self.sightings.update_visit(event.visit)
+        for visit in self.sightings_service.open_visits.values():
             self.sightings.update_visit(visit)
-            self.recorder.submit(partial(log.record, event))
-        for visit in self.open_visits.values():
-            self.sightings.update_visit(visit)
-            self._maybe_replace_snapshot(live, visit)
-
-    def _confidence_in(self, live: LiveResult, visit: Visit) -> float:
-        """How clearly this frame shows the visit's animal *as what the visit is called*: a frame where one of its
-        tracks is only "mammal" (perhaps another animal that joined on that coarse answer) does not count."""
-        return max((p.confidence for p, track, answer in zip(live.result.predictions, live.track_ids, live.visit_answers, strict=True)
-                    if track in visit.tracks and visit.key in {(t.rank, t.name) for t in (answer.taxon, *answer.lineage)}), default=0.0)  # fmt: skip
-
-    def _maybe_replace_snapshot(self, live: LiveResult, visit: Visit) -> None:
-        """A sighting's snapshot is redone when this frame shows its animal clearly better (REPLACE_MARGIN more
-        confident) or under another name; the old files go once the new ones are written."""
-        known = self.sighting_snapshots.get(visit.visit_id)
-        if known is None:
-            return  # no auto snapshot for this sighting
-        files, confidence, key = known
-        now = self._confidence_in(live, visit)
-        if files is None or now == 0.0 or (now < confidence + REPLACE_MARGIN and visit.key == key):
-            return  # its snapshot is still being written, its animal is not in this frame, or this frame is no better
-        self.sighting_snapshots[visit.visit_id] = (None, now, visit.key)
-        self._save(live, "sighting", replaces=(visit, files))
-
-    def _keep_evidence(self, live: LiveResult) -> None:
-        """Remember each open visit's best frame and answer: what a confirmation or correction will save."""
-        owner = {track: vid for vid, v in self.open_visits.items() for track in v.tracks}
-        for prediction, track, answer in zip(live.result.predictions, live.track_ids, live.visit_answers, strict=True):
-            vid = owner.get(track)
-            if vid is None:
-                continue
-            known = self.evidence.get(vid)
-            if known is None or prediction.confidence >= known[1].confidence:
-                self.evidence[vid] = (live.frame, replace(answer, box=prediction.box, confidence=prediction.confidence))
-        while len(self.evidence) > MAX_EVIDENCE:
-            del self.evidence[min(self.evidence)]
 
     # ---- the teach loop -----------------------------------------------------------------
     @property
@@ -596,13 +552,6 @@ class MainWindow(QMainWindow):
         if self.use_classifier(path):
             self.notify(f"Now using the model you trained ({path}) as the {role}", 8000)
 
-    def _thumbnail(self, live: LiveResult, visit: Visit) -> Pixels | None:
-        for prediction, track in zip(live.result.predictions, live.track_ids, strict=True):
-            if track in visit.tracks and prediction.box is not None:
-                x0, y0, x1, y1 = prediction.box.to_pixels(live.frame.width, live.frame.height)
-                return square_crop(live.frame.pixels, x0, y0, x1, y1, 0.0)
-        return live.frame.pixels
-
     # ---- snapshots ----------------------------------------------------------------------
     def take_snapshot(self) -> bool:
         """The snapshot button and shortcut: the newest frame with the newest result drawn on it.
@@ -620,41 +569,23 @@ class MainWindow(QMainWindow):
         self._save(live, "manual")
         return True
 
-    def _save(self, live: LiveResult, reason: str, then_log: tuple[SightingLog, VisitEvent] | None = None,
-              replaces: tuple[Visit, SnapshotFiles] | None = None) -> None:  # fmt: skip
-        """Queue a snapshot on the recorder thread: for a new sighting with its log line, for a better frame of one in
-        place of its old files (deleted once the new ones are written), or for the snapshot button."""
+    def _save(self, live: LiveResult, reason: str) -> None:
+        """Queue the snapshot button's snapshot on the recorder thread (sightings' own go through the service)."""
         folder = self.snapshot_folder
         model_ids = self.options.recognizer.model_ids if self.options.recognizer else {}
         source = self.session.spec.display_name if self.session else ""
-        visit = then_log[1].visit if then_log else replaces[0] if replaces else None
-        name = (visit.started, visit.label) if visit else None  # a sighting's files are named after the sighting
 
         def job() -> SnapshotFiles:
             annotated = draw_overlay(live.frame.pixels, overlay_items(live.result))
-            files = save_snapshot(folder, live.frame, annotated, live.result, source, model_ids, reason, live.threshold, name)
-            if then_log is not None:
-                log, event = then_log
-                log.record(event, files.annotated)
-            if replaces is not None:
-                for old in (replaces[1].annotated, replaces[1].raw, replaces[1].sidecar):
-                    if old not in (files.annotated, files.raw, files.sidecar):
-                        old.unlink(missing_ok=True)
-            return files
+            return save_snapshot(folder, live.frame, annotated, live.result, source, model_ids, reason, live.threshold)
 
-        if visit is None:
-            self.recorder.submit(job, self.snapshot_saved.emit)
-        else:
-            self.recorder.submit(job, lambda files: self.sighting_saved.emit(visit, files))
+        self.recorder.submit(job, self.snapshot_saved.emit)
 
     def _on_snapshot_saved(self, files: SnapshotFiles) -> None:
         self.last_snapshot = files
         self.notify(f"Saved {files.annotated}", 4000)
 
     def _on_sighting_saved(self, visit: Visit, files: SnapshotFiles) -> None:
-        known = self.sighting_snapshots.get(visit.visit_id)
-        if known is not None:
-            self.sighting_snapshots[visit.visit_id] = (files, known[1], known[2])
         self.sightings.attach_snapshot(visit, files)
         self._on_snapshot_saved(files)
 

@@ -57,7 +57,7 @@ class SightingsPanel(QTableWidget):
         self._rows = {k: r + 1 for k, r in self._rows.items()}
         self.snapshots = {r + 1: p for r, p in self.snapshots.items()}
         self._rows[visit.visit_id] = 0
-        self.setItem(0, 0, QTableWidgetItem(datetime.fromtimestamp(visit.started).strftime("%H:%M:%S")))
+        self.setItem(0, 0, QTableWidgetItem(datetime.fromtimestamp(visit.started_at or visit.started).strftime("%H:%M:%S")))
         picture = QTableWidgetItem()
         if thumbnail is not None and thumbnail.size:
             small = np.asarray(cv2.resize(thumbnail, (THUMB, THUMB), interpolation=cv2.INTER_AREA), dtype=np.uint8)

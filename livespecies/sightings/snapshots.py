@@ -87,13 +87,19 @@ def save_snapshot(
     reason: str,
     threshold: float,
     name: tuple[float, str] | None = None,
+    replacing: SnapshotFiles | None = None,
 ) -> SnapshotFiles:
     """Write the three files; on any failure raise SnapshotError and leave no partial file behind.
 
     ``name``: (time, label) the files are named after (a sighting's start and name); else the frame's time and
-    its first answer."""
+    its first answer. ``replacing``: a sighting's earlier snapshot of the same name is overwritten in place (each
+    file atomically), so a better frame keeps the sighting's file names."""
     stem = snapshot_stem(*name) if name else snapshot_stem(frame.wall_time, [p.label for p in result.predictions])
-    files = _free_names(folder, stem)
+    same_name = re.fullmatch(re.escape(stem) + r"(-\d+)?\.jpg", replacing.annotated.name) if replacing else None
+    if replacing is not None and replacing.annotated.parent == folder and same_name:
+        files = replacing
+    else:
+        files = _free_names(folder, stem)
     encoded = []
     for pixels in (annotated, frame.pixels):
         ok, buffer = cv2.imencode(".jpg", pixels, [cv2.IMWRITE_JPEG_QUALITY, 92])
@@ -108,8 +114,9 @@ def save_snapshot(
             write_atomically(path, data)
             written.append(path)
     except OSError as exc:
-        for path in written:  # a snapshot is whole or absent
-            path.unlink(missing_ok=True)
+        if files is not replacing:
+            for path in written:  # a snapshot is whole or absent (one being replaced keeps its whole files)
+                path.unlink(missing_ok=True)
         raise SnapshotError(f"Cannot save a snapshot in {folder}: {exc.strerror or exc}.") from None
     return files
 

@@ -39,6 +39,9 @@ class Sighted:
 
 @dataclass(frozen=True)
 class Visit:
+    """One animal's visit. ``started``/``last_seen`` are on the clock that decides when it ends (monotonic in the
+    live program, so a wall-clock jump never ends or stretches a visit); ``*_at`` are wall times, for records."""
+
     visit_id: int
     key: TaxonKey
     label: str
@@ -48,6 +51,8 @@ class Visit:
     frames: int
     tracks: tuple[int, ...] = ()
     lineage: tuple[TaxonKey, ...] = ()
+    started_at: float = 0.0
+    last_seen_at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -61,9 +66,12 @@ def _related(s: Sighted, v: Visit) -> bool:
 
 
 def update_visits(
-    open_visits: Mapping[int, Visit], sighted: Sequence[Sighted], now: float, gone_after: float, next_id: int
+    open_visits: Mapping[int, Visit], sighted: Sequence[Sighted], now: float, gone_after: float, next_id: int, wall: float | None = None
 ) -> tuple[dict[int, Visit], list[VisitEvent], int]:
-    """Fold one frame's named animals into the open visits; return the open visits, what happened, and the next id."""
+    """Fold one frame's named animals into the open visits; return the open visits, what happened, and the next id.
+
+    ``now`` is the clock visits end by (monotonic); ``wall`` the same moment as wall time (default: ``now``)."""
+    wall = now if wall is None else wall
     visits = dict(open_visits)
     events: list[VisitEvent] = []
     in_view = {s.track for s in sighted}
@@ -77,7 +85,7 @@ def update_visits(
                 visits[vid] = replace(visits[vid], tracks=(*visits[vid].tracks, s.track))
             else:
                 vid, next_id = next_id, next_id + 1
-                visits[vid] = Visit(vid, s.key, s.label, now, now, s.confidence, 0, (s.track,), s.lineage)
+                visits[vid] = Visit(vid, s.key, s.label, now, now, s.confidence, 0, (s.track,), s.lineage, wall, wall)
                 events.append(VisitEvent("started", visits[vid]))
             owner[s.track] = vid
             in_view.add(s.track)
@@ -85,14 +93,14 @@ def update_visits(
         if not _related(s, v) and len(v.tracks) > 1:  # a joined track turned out to be another animal
             visits[vid] = replace(v, tracks=tuple(t for t in v.tracks if t != s.track))
             vid, next_id = next_id, next_id + 1
-            visits[vid] = Visit(vid, s.key, s.label, now, now, s.confidence, 1, (s.track,), s.lineage)
+            visits[vid] = Visit(vid, s.key, s.label, now, now, s.confidence, 1, (s.track,), s.lineage, wall, wall)
             owner[s.track] = vid
             events.append(VisitEvent("started", visits[vid]))
             continue
         if s.key != v.key and s.key in v.lineage:  # coarser than the visit's name: seen again, still called what it was
-            visits[vid] = replace(v, last_seen=now, frames=v.frames + 1)
+            visits[vid] = replace(v, last_seen=now, last_seen_at=wall, frames=v.frames + 1)
             continue
-        updated = replace(v, key=s.key, label=s.label, lineage=s.lineage or v.lineage, last_seen=now,
+        updated = replace(v, key=s.key, label=s.label, lineage=s.lineage or v.lineage, last_seen=now, last_seen_at=wall,
                           best_confidence=max(v.best_confidence, s.confidence), frames=v.frames + 1)  # fmt: skip
         if updated.key != v.key and v.frames:
             events.append(VisitEvent("renamed", updated))
@@ -102,3 +110,8 @@ def update_visits(
             events.append(VisitEvent("ended", v))
             del visits[vid]
     return visits, events, next_id
+
+
+def end_all(open_visits: Mapping[int, Visit]) -> list[VisitEvent]:
+    """Every open visit ended now: the source closed or the program stops (their last sighting is when they end)."""
+    return [VisitEvent("ended", v) for v in open_visits.values()]

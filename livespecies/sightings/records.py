@@ -1,0 +1,36 @@
+"""What the sightings service hands to its sinks (the JSON Lines log, the SQLite database, MQTT), and the sink interface.
+
+A sink receives every change of every sighting, in order, on the service's
+recorder thread: ``started`` (with its snapshot when auto snapshots are on),
+``renamed``, ``snapshot`` (a clearly better frame replaced the snapshot) and
+``ended``. A sink that fails raises; the recorder reports the error as one
+sentence and the other sinks still receive the record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from livespecies.sightings.snapshots import SnapshotFiles
+from livespecies.sightings.visits import Visit
+
+RecordKind = Literal["started", "renamed", "snapshot", "ended"]
+
+
+@dataclass(frozen=True)
+class SightingRecord:
+    sighting_id: str  # unique across cameras and runs: the database's key, MQTT's id
+    camera: str  # the camera's name (its redacted source when it has none)
+    kind: RecordKind
+    visit: Visit
+    snapshot: SnapshotFiles | None
+    models: dict[str, str] = field(default_factory=dict)  # role → model id of the models that made the answers
+
+
+class SightingSink(Protocol):
+    def record(self, record: SightingRecord) -> None:
+        """Store or send one change; raise OSError or UserError with a clear message when that is impossible."""
+
+    def close(self) -> None:
+        """Flush and release; called once, after the last record."""

@@ -1,0 +1,230 @@
+"""The sightings service: from live results to sightings, snapshots and records, without Qt.
+
+The live window and the headless watcher both drive one service per camera:
+
+    LiveResult ──► observe() ──► update_visits (pure) ──► events
+                                    │
+                                    ├── auto snapshot of a new sighting, or a clearly better frame of one
+                                    └── SightingRecord ──► every sink (log, database, MQTT), in order
+
+Decisions stay pure (``visits.update_visits``, ``snapshot_due`` below); files
+and records are written on the recorder thread, so the caller (the window's
+GUI thread, a watcher's camera loop) never waits for a disk. Visits end by the
+monotonic clock of the frames; wall time is only written into records.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from livespecies.errors import UserError
+from livespecies.inference.preprocess import square_crop
+from livespecies.overlay.draw import draw_overlay, overlay_items
+from livespecies.pipeline import LiveResult
+from livespecies.sightings.recorder import Recorder
+from livespecies.sightings.records import RecordKind, SightingRecord, SightingSink
+from livespecies.sightings.snapshots import SnapshotFiles, save_snapshot
+from livespecies.sightings.visits import Sighted, Visit, VisitEvent, end_all, update_visits
+from livespecies.types import Frame, Prediction
+
+GONE_AFTER = 20.0  # seconds without the animal before its visit ends
+REPLACE_MARGIN = 0.1  # a sighting's snapshot is redone when a frame is this much more confident (or better named)
+MAX_EVIDENCE = 200  # sightings whose best frame is kept for teaching (a 1080p frame is 6 MB)
+Pixels = npt.NDArray[np.uint8]
+
+
+@dataclass(frozen=True)
+class SnapshotState:
+    """A sighting's auto snapshot: its files once written (None while being written), how confident its frame
+    was, and under which name it was taken."""
+
+    files: SnapshotFiles | None
+    confidence: float
+    key: tuple[str, str]
+
+
+def snapshot_due(state: SnapshotState | None, confidence: float, key: tuple[str, str], margin: float = REPLACE_MARGIN) -> bool:
+    """Whether this frame should replace a sighting's snapshot: it shows the animal (as the visit names it) clearly
+    better, or the sighting was renamed since. Never while the previous one is still being written."""
+    if state is None or state.files is None or confidence == 0.0:
+        return False
+    return confidence >= state.confidence + margin or key != state.key
+
+
+def sighted_in(live: LiveResult) -> list[Sighted]:
+    """The named animals of one result, as the visit rule takes them."""
+    return [Sighted(track, (a.taxon.rank, a.taxon.name), a.label, p.confidence, tuple((t.rank, t.name) for t in a.lineage))
+            for p, track, a in zip(live.result.predictions, live.track_ids, live.visit_answers, strict=True)]  # fmt: skip
+
+
+def confidence_in(live: LiveResult, visit: Visit) -> float:
+    """How clearly this frame shows the visit's animal *as what the visit is called*: a frame where one of its
+    tracks is only "mammal" (perhaps another animal that joined on that coarse answer) does not count."""
+    return max((p.confidence for p, track, answer in zip(live.result.predictions, live.track_ids, live.visit_answers, strict=True)
+                if track in visit.tracks and visit.key in {(t.rank, t.name) for t in (answer.taxon, *answer.lineage)}), default=0.0)  # fmt: skip
+
+
+def thumbnail(live: LiveResult, visit: Visit) -> Pixels:
+    """The visit's animal cut from the frame (the whole frame for a whole-frame answer)."""
+    for prediction, track in zip(live.result.predictions, live.track_ids, strict=True):
+        if track in visit.tracks and prediction.box is not None:
+            x0, y0, x1, y1 = prediction.box.to_pixels(live.frame.width, live.frame.height)
+            return square_crop(live.frame.pixels, x0, y0, x1, y1, 0.0)
+    return live.frame.pixels
+
+
+class SightingsService:
+    """One camera's sightings. ``observe`` each result; ``close`` ends the open visits when the source goes."""
+
+    def __init__(
+        self,
+        camera: str,
+        recorder: Recorder,
+        sinks: Sequence[SightingSink],
+        snapshot_folder: Callable[[], Path],
+        auto_snapshot: Callable[[], bool],
+        model_ids: Callable[[], dict[str, str]],
+        gone_after: float = GONE_AFTER,
+        on_snapshot: Callable[[Visit, SnapshotFiles], None] | None = None,
+        first_visit_id: int = 1,
+        evidence: dict[int, tuple[Frame, Prediction]] | None = None,
+    ) -> None:
+        self.camera = camera
+        self.recorder = recorder
+        self.sinks = list(sinks)
+        self.snapshot_folder = snapshot_folder
+        self.auto_snapshot = auto_snapshot
+        self.model_ids = model_ids
+        self.gone_after = gone_after
+        self.on_snapshot = on_snapshot
+        self.open_visits: dict[int, Visit] = {}
+        self.next_visit = first_visit_id  # a window numbers visits across its sources, for its sightings panel
+        self.sighting_ids: dict[int, str] = {}
+        # The best frame and answer of each recent sighting, for the teach loop (bounded: the newest MAX_EVIDENCE).
+        self.evidence: dict[int, tuple[Frame, Prediction]] = {} if evidence is None else evidence
+        self._snapshots: dict[int, SnapshotState] = {}
+        self._lock = threading.Lock()  # _snapshots is completed on the recorder thread
+
+    # ---- from results to events -------------------------------------------------------
+    def observe(self, live: LiveResult) -> list[VisitEvent]:
+        """Fold one result in; queue snapshots and records; return what happened (for a display)."""
+        self.open_visits, events, self.next_visit = update_visits(self.open_visits, sighted_in(live), live.frame.timestamp,
+                                                                  self.gone_after, self.next_visit, live.frame.wall_time)  # fmt: skip
+        self._keep_evidence(live)
+        for event in events:
+            visit = event.visit
+            if event.kind == "started":
+                self.sighting_ids[visit.visit_id] = uuid.uuid4().hex
+                if self.auto_snapshot():
+                    with self._lock:
+                        self._snapshots[visit.visit_id] = SnapshotState(None, confidence_in(live, visit), visit.key)
+                    self._save(live, visit, "started", replaces=None)
+                    continue
+            self._record(event.kind, visit)
+            if event.kind == "ended":
+                self._forget(visit)
+        for visit in self.open_visits.values():
+            confidence = confidence_in(live, visit)
+            with self._lock:
+                state = self._snapshots.get(visit.visit_id)
+                due = snapshot_due(state, confidence, visit.key)
+                if due and state is not None:
+                    self._snapshots[visit.visit_id] = SnapshotState(None, confidence, visit.key)
+            if due and state is not None:
+                self._save(live, visit, "snapshot", replaces=state.files)
+        return events
+
+    def close(self) -> list[VisitEvent]:
+        """End every open visit (the source closed or the program stops) and record the ends."""
+        events = end_all(self.open_visits)
+        for event in events:
+            self._record("ended", event.visit)
+            self._forget(event.visit)
+        self.open_visits = {}
+        return events
+
+    def snapshot_of(self, visit_id: int) -> SnapshotFiles | None:
+        with self._lock:
+            state = self._snapshots.get(visit_id)
+        return state.files if state else None
+
+    # ---- records and files (on the recorder thread) --------------------------------------
+    def _record(self, kind: RecordKind, visit: Visit, snapshot: SnapshotFiles | None = None) -> None:
+        record = SightingRecord(self.sighting_ids.get(visit.visit_id, ""), self.camera, kind, visit,
+                                snapshot or self.snapshot_of(visit.visit_id), self.model_ids())  # fmt: skip
+        self.recorder.submit(lambda: self._send(record))
+
+    def _send(self, record: SightingRecord) -> None:
+        """Every sink gets the record, even when one before it fails; the first failure is then raised."""
+        failure: BaseException | None = None
+        for sink in self.sinks:
+            try:
+                sink.record(record)
+            except Exception as exc:  # reported by the recorder as one sentence
+                failure = failure or exc
+        if failure is not None:
+            raise failure
+
+    def _save(self, live: LiveResult, visit: Visit, kind: RecordKind, replaces: SnapshotFiles | None) -> None:
+        """A sighting's snapshot, named after the sighting; then its record. A replaced snapshot's old files go once
+        the new ones are written."""
+        folder = self.snapshot_folder()
+        model_ids = self.model_ids()
+        sighting_id = self.sighting_ids.get(visit.visit_id, "")
+
+        def job() -> SnapshotFiles | None:
+            failure: Exception | None = None
+            try:
+                annotated = draw_overlay(live.frame.pixels, overlay_items(live.result))
+                files: SnapshotFiles | None = save_snapshot(folder, live.frame, annotated, live.result, self.camera, model_ids,
+                                                            "sighting", live.threshold, (visit.started_at or visit.started, visit.label),
+                                                            replaces)  # fmt: skip
+            except (OSError, UserError) as exc:  # a full or read-only disk: the sighting is still recorded, without a new snapshot
+                files, failure = None, exc
+            if files is not None and replaces is not None:
+                for old in (replaces.annotated, replaces.raw, replaces.sidecar):
+                    if old not in (files.annotated, files.raw, files.sidecar):
+                        old.unlink(missing_ok=True)
+            with self._lock:
+                known = self._snapshots.get(visit.visit_id)
+                if known is not None:
+                    # After a failure the old files stay (and this frame's confidence, so that not every next frame
+                    # tries again on a full disk); a new sighting without one gets none.
+                    kept = files or replaces
+                    if kept is None:
+                        del self._snapshots[visit.visit_id]
+                    else:
+                        self._snapshots[visit.visit_id] = replace(known, files=kept)
+            if files is not None or kind != "snapshot":
+                self._send(SightingRecord(sighting_id, self.camera, kind, visit, files or replaces, model_ids))
+            if files is not None and self.on_snapshot is not None:
+                self.on_snapshot(visit, files)
+            if failure is not None:
+                raise failure
+            return files
+
+        self.recorder.submit(job)
+
+    def _forget(self, visit: Visit) -> None:
+        with self._lock:
+            self._snapshots.pop(visit.visit_id, None)
+
+    def _keep_evidence(self, live: LiveResult) -> None:
+        """Remember each open visit's best frame and answer: what a confirmation or correction will save."""
+        owner = {track: vid for vid, v in self.open_visits.items() for track in v.tracks}
+        for prediction, track, answer in zip(live.result.predictions, live.track_ids, live.visit_answers, strict=True):
+            vid = owner.get(track)
+            if vid is None:
+                continue
+            known = self.evidence.get(vid)
+            if known is None or prediction.confidence >= known[1].confidence:
+                self.evidence[vid] = (live.frame, replace(answer, box=prediction.box, confidence=prediction.confidence))
+        while len(self.evidence) > MAX_EVIDENCE:
+            del self.evidence[min(self.evidence)]
