@@ -204,7 +204,8 @@ class SightingDatabase:
     def query(self, query: SightingQuery | None = None) -> list[Sighting]:
         """Matching sightings, newest first."""
         q = query or SightingQuery()
-        where, args = ["1 = 1"], []  # type: ignore[var-annotated]
+        where: list[str] = ["1 = 1"]
+        args: list[object] = []
         if q.camera is not None:
             where.append("camera = ?")
             args.append(q.camera)
