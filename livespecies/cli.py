@@ -3,6 +3,8 @@
     livespecies                      the live window (first webcam, else the demo clip)
     livespecies gui --source URL     the live window on a stream, file, folder or camera
     livespecies classify PATH... [--json | --csv | --format megadetector] [--output FILE] [--species-list FILE]
+    livespecies watch CONFIG         several cameras, headless (see livespecies/watch/commands.py)
+    livespecies sightings | export   what the watcher recorded
 
 Exit status: 0 when every file was classified, 1 when some files failed (each
 failure is in its own output row), 2 when the run could not start or its
@@ -125,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--max-megapixels", type=_positive_int, default=150, help="refuse larger images (default 150)")
     classify.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                           help="progress bar on stderr (default: when stderr is a terminal)")
+    from livespecies.watch.commands import add_commands
+
+    add_commands(commands)
     return parser
 
 
@@ -222,7 +227,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "gui":
             return run_gui_command(args)
-        return run_classify(args)
+        if args.command == "classify":
+            return run_classify(args)
+        return int(args.handler(args))
     except UserError as exc:
         print(f"livespecies: {exc}", file=sys.stderr)
         return EXIT_ERROR

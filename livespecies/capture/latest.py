@@ -9,16 +9,19 @@ how many frames they skipped.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from livespecies.types import Frame
 
 
 class LatestFrame:
-    def __init__(self) -> None:
+    def __init__(self, on_put: Callable[[], None] | None = None) -> None:
+        """``on_put``: called after each new frame (a scheduler serving several slots waits on one event)."""
         self._frame: Frame | None = None
         self._condition = threading.Condition()
         self.written = 0
         self._closed = False
+        self._on_put = on_put
 
     def put(self, frame: Frame) -> None:
         """Replace whatever is held; never blocks on a slow consumer."""
@@ -26,6 +29,8 @@ class LatestFrame:
             self._frame = frame
             self.written += 1
             self._condition.notify_all()
+        if self._on_put is not None:
+            self._on_put()
 
     def peek(self) -> Frame | None:
         """The newest frame, without waiting (the display's read)."""

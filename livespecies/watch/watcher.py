@@ -1,0 +1,176 @@
+"""``livespecies watch CONFIG``: several cameras, unattended, until SIGTERM.
+
+    cameras (capture threads) ──► SharedInference (one thread, the models, fair turns)
+        ──► per camera: motion gate → tracks → SightingsService ──► sinks: SQLite, MQTT
+    web page (read-only, reads the database and the cameras' statistics)
+
+Startup closes the sightings a killed predecessor left open; retention runs at
+startup and then hourly; MQTT gets statistics every ``STATS_EVERY`` seconds.
+Everything is logged through ``logging``, each line naming its camera.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from livespecies.capture.reader import ReconnectPolicy
+from livespecies.errors import UserError
+from livespecies.inference.defaults import default_classifier, default_detector, default_specialists, demo_clip
+from livespecies.inference.engine import EngineSettings, Recognizer
+from livespecies.inference.species_list import load_species_list
+from livespecies.sightings.database import SightingDatabase
+from livespecies.sightings.recorder import Recorder
+from livespecies.sightings.records import SightingSink
+from livespecies.sightings.service import SightingsService
+from livespecies.sightings.snapshots import slug
+from livespecies.watch.camera import WatchedCamera
+from livespecies.watch.config import WatchConfig
+from livespecies.watch.scheduler import SharedInference
+
+log = logging.getLogger("livespecies.watch")
+RETENTION_EVERY = 3600.0
+STATS_EVERY = 10.0
+
+
+def load_recognizer(config: WatchConfig) -> Recognizer:
+    """One set of models for every camera, with the config's CPU budget as onnxruntime's threads."""
+    models = config.models
+    classifier = models.classifier or default_classifier()
+    detector = None if models.no_detector else (models.detector or default_detector())
+    specialists = list(models.specialists) if models.specialists is not None else default_specialists()
+    settings = EngineSettings(detector_size=models.detector_size, use_detector=not models.no_detector)
+    return Recognizer.from_files(classifier, detector, settings, threads=models.threads or os.cpu_count() or 1, specialists=specialists,
+                                 only_fitting_specialists=models.specialists is None)  # fmt: skip
+
+
+T = TypeVar("T")
+
+
+def constant(value: T) -> Callable[[], T]:
+    return lambda: value
+
+
+class Watcher:
+    def __init__(self, config: WatchConfig, recognizer: Recognizer | None = None, policy: ReconnectPolicy | None = None,
+                 extra_sinks: list[SightingSink] | None = None) -> None:  # fmt: skip
+        self.config = config
+        self.recognizer = recognizer or load_recognizer(config)
+        self.database = SightingDatabase(config.database.path)
+        closed = self.database.close_interrupted()
+        if closed:
+            log.warning("closed %d sightings left open when the watcher last stopped without ending them", closed)
+        self.sinks: list[SightingSink] = [self.database, *(extra_sinks or [])]
+        self.mqtt = self._mqtt()
+        if self.mqtt is not None:
+            self.sinks.append(self.mqtt)
+        self.recorders: list[Recorder] = []
+        self.cameras: list[WatchedCamera] = []
+        clip = demo_clip()
+        for camera_config in config.cameras:
+            species = load_species_list(camera_config.species_list) if camera_config.species_list else None
+            changes: dict[str, object] = {"threshold": camera_config.threshold, "species": species}
+            if camera_config.detector_threshold is not None:
+                changes["detector_threshold"] = camera_config.detector_threshold
+            recognizer = self.recognizer.with_settings(**changes)
+            folder = config.snapshot_folder / slug(camera_config.name)
+            recorder = Recorder(self._error_reporter(camera_config.name))
+            service = SightingsService(camera_config.name, recorder, self.sinks, constant(folder), constant(camera_config.snapshots.auto),
+                                       lambda: self.recognizer.model_ids, gone_after=camera_config.gone_after)  # fmt: skip
+            self.recorders.append(recorder)
+            self.cameras.append(WatchedCamera(camera_config, recognizer, service, lambda: self.scheduler.wake.set(), policy,
+                                              clip if clip.is_file() else None))  # fmt: skip
+        self.scheduler = SharedInference(self.cameras)
+        self.web = None
+        self._started = False
+
+    def _error_reporter(self, camera: str) -> Callable[[str], None]:
+        def report(message: str) -> None:
+            log.error("%s: %s", camera, message)
+            for watched in self.cameras:
+                if watched.name == camera:
+                    watched.stats.last_error = message
+
+        return report
+
+    def _mqtt(self) -> SightingSink | None:
+        if self.config.mqtt is None:
+            return None
+        from livespecies.watch.alerts import mqtt_sink
+
+        return mqtt_sink(self.config, self.camera_states)
+
+    # ---- running ------------------------------------------------------------------------
+    def start(self) -> None:
+        self.retention()
+        for camera in self.cameras:
+            camera.start()
+        self.scheduler.start()
+        if self.config.web is not None:
+            from livespecies.watch.web_server import start_web
+
+            self.web = start_web(self.config, self.camera_states)
+        self._started = True
+        log.info("watching %d cameras: %s", len(self.cameras), ", ".join(c.name for c in self.cameras))
+
+    def run(self, stop: threading.Event) -> None:
+        """Start, then wait until ``stop`` is set (the CLI sets it on SIGTERM/SIGINT), doing the periodic chores."""
+        self.start()
+        next_retention = time.monotonic() + RETENTION_EVERY
+        try:
+            while not stop.wait(STATS_EVERY):
+                publish = getattr(self.mqtt, "publish_stats", None)
+                if callable(publish):
+                    publish()
+                if time.monotonic() >= next_retention:
+                    self.retention()
+                    next_retention = time.monotonic() + RETENTION_EVERY
+        finally:
+            self.stop()
+
+    def retention(self) -> None:
+        days = self.config.database.retention_days
+        if days is not None:
+            removed = self.database.delete_older_than(days)
+            if removed:
+                log.info("retention: removed %d sightings older than %g days, with their snapshots", removed, days)
+
+    def stop(self) -> None:
+        """Cameras first, then the scheduler, then the open sightings are ended and every record written."""
+        if self.web is not None:
+            self.web.stop()
+            self.web = None
+        for camera in self.cameras:
+            camera.capture.stop_event.set()
+            camera.slot.close()
+        for camera in self.cameras:
+            camera.stop()
+        self.scheduler.stop()
+        for camera in self.cameras:
+            camera.close()
+        for recorder in self.recorders:
+            recorder.close()
+        for sink in self.sinks:
+            try:
+                sink.close()
+            except Exception as exc:  # closing must go on for the others
+                log.error("closing %s failed: %s", type(sink).__name__, exc)
+
+    def camera_states(self) -> list[dict[str, object]]:
+        now = time.monotonic()
+        return [camera.stats.as_dict(camera.name, now) for camera in self.cameras]
+
+
+def check_config_files(config: WatchConfig) -> None:
+    """What can be checked before starting: model files exist, species lists read; each problem one sentence."""
+    for path in (config.models.classifier, config.models.detector, *(config.models.specialists or ())):
+        if path is not None and not Path(path).is_file():
+            raise UserError(f"Model file {path} does not exist.")
+    for camera in config.cameras:
+        if camera.species_list is not None:
+            load_species_list(camera.species_list)

@@ -1,0 +1,214 @@
+"""The watcher on real RTSP streams on loopback: several cameras at once, one killed and restarted, one frozen, a
+static one where motion gating saves work, an animal that comes and goes (one sighting, one snapshot), a kill -9
+and a restart, credentials that never leak, and bad configs refused key by key."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from livespecies.capture.reader import ReconnectPolicy
+from livespecies.errors import UserError
+from livespecies.inference.engine import Recognizer
+from livespecies.sightings.database import SightingDatabase
+from livespecies.watch.config import load_config
+from livespecies.watch.watcher import Watcher
+from tests.servers.rtsp import RtspServer
+from tests.watch.conftest import scene_frames, wait_until, write_config
+
+ROOT = Path(__file__).resolve().parents[2]
+QUICK = ReconnectPolicy(first_delay=0.5, factor=2.0, max_delay=2.0)
+VISIT = {"gone_after": 3.0, "motion": {"check_every": 1.0}}
+
+
+def stats(watcher: Watcher, name: str) -> dict[str, object]:
+    return next(s for s in watcher.camera_states() if s["name"] == name)
+
+
+def test_several_streams_one_killed_one_frozen_none_stalls_the_others(
+    tmp_path: Path, photos: Path, recognizer: Recognizer, start_stream: Callable[[str], RtspServer]
+) -> None:
+    busy = start_stream(scene_frames(photos, tmp_path / "a", 0, 60, 60))
+    killed = start_stream(scene_frames(photos, tmp_path / "b", 0, 60, 60, seed=1))
+    frozen = start_stream(scene_frames(photos, tmp_path / "c", 0, 60, 60, seed=2))
+    config = load_config(write_config(tmp_path / "watch.toml", [
+        {"name": "busy", "source": busy.url, "motion": {"enabled": False}},
+        {"name": "killed", "source": killed.url, "motion": {"enabled": False}},
+        {"name": "frozen", "source": frozen.url, "motion": {"enabled": False}},
+    ]))  # fmt: skip
+    watcher = Watcher(config, recognizer, QUICK)
+    watcher.start()
+    try:
+        wait_until(lambda: all(int(s["processed"]) >= 3 for s in watcher.camera_states()), 60, "every camera processed")  # type: ignore[call-overload]
+        killed.kill()
+        frozen.freeze()
+        try:
+            before = int(stats(watcher, "busy")["processed"])  # type: ignore[call-overload]
+            wait_until(lambda: stats(watcher, "killed")["status"] == "reconnecting", 20, "the killed camera reconnecting")
+            wait_until(lambda: int(stats(watcher, "busy")["processed"]) >= before + 10, 30, "the healthy camera going on")  # type: ignore[call-overload]
+            wait_until(lambda: stats(watcher, "frozen")["status"] == "reconnecting", 30, "the frozen camera noticed")
+            killed.start()
+            wait_until(lambda: stats(watcher, "killed")["status"] == "live", 30, "the killed camera back")
+            after = int(stats(watcher, "killed")["processed"])  # type: ignore[call-overload]
+            wait_until(lambda: int(stats(watcher, "killed")["processed"]) > after + 3, 30, "the restarted camera processed again")
+            assert int(stats(watcher, "killed")["reconnects_last_hour"]) >= 1  # type: ignore[call-overload]
+        finally:
+            frozen.thaw()
+    finally:
+        watcher.stop()
+
+
+def test_a_static_stream_is_gated_and_an_animal_makes_one_sighting(
+    tmp_path: Path, photos: Path, recognizer: Recognizer, start_stream: Callable[[str], RtspServer]
+) -> None:
+    # 3 s of empty scene, 2 s with a polar bear, 6 s empty, looped: its visit ends before it comes back.
+    stream = start_stream(scene_frames(photos, tmp_path / "frames", 36, 60, 132))
+    config = load_config(write_config(tmp_path / "watch.toml", [{"name": "meadow", "source": stream.url, **VISIT}]))
+    watcher = Watcher(config, recognizer, QUICK)
+    watcher.start()
+    database = SightingDatabase(config.database.path, readonly=True)
+    try:
+        wait_until(lambda: any(r.status == "ended" for r in database.query()), 60, "a sighting that ended")
+    finally:
+        watcher.stop()
+    rows = database.query()
+    database.close()
+    ended = [r for r in rows if r.status == "ended"]
+    assert len(ended) >= 1 and ended[-1].label == "polar bear", [(r.label, r.status) for r in rows]
+    first = min(ended, key=lambda r: r.started_at)
+    assert first.snapshot is not None and Path(first.snapshot).is_file() and Path(first.snapshot).name.endswith("_polar-bear.jpg")
+    # One visit, one snapshot: no other sighting overlaps the first bear's, and its folder has one set of files per sighting.
+    assert not [r for r in rows if r.id != first.id and r.started_at < (first.ended_at or 0) and r.started_at >= first.started_at]
+    snapshots = sorted((config.snapshot_folder / "meadow").glob("*.json"))
+    assert len(snapshots) == len([r for r in rows if r.snapshot])
+    camera = stats(watcher, "meadow")
+    assert float(camera["static_share"]) > 0.5, camera  # type: ignore[arg-type]  # the empty scene mostly skipped
+
+
+def test_kill_9_then_restart_loses_nothing_and_duplicates_nothing(
+    tmp_path: Path, photos: Path, start_stream: Callable[[str], RtspServer]
+) -> None:
+    stream = start_stream(scene_frames(photos, tmp_path / "frames", 36, 60, 132))
+    path = write_config(tmp_path / "watch.toml", [{"name": "meadow", "source": stream.url, **VISIT}])
+    config = load_config(path)
+    command = [sys.executable, "-m", "livespecies", "watch", str(path)]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_until(lambda: config.database.path.exists() and any(
+            r.status == "ended" for r in SightingDatabase(config.database.path, readonly=True).query()), 120, "a recorded sighting")  # fmt: skip
+        wait_until(lambda: any(r.status == "open" for r in SightingDatabase(config.database.path, readonly=True).query()), 60,
+                   "a sighting in progress")  # fmt: skip
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    before = SightingDatabase(config.database.path, readonly=True).query()
+    second = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_until(lambda: len(SightingDatabase(config.database.path, readonly=True).query()) > len(before), 120, "a new sighting")
+        second.send_signal(signal.SIGTERM)
+        out, _ = second.communicate(timeout=60)
+    finally:
+        if second.poll() is None:
+            second.kill()
+    assert second.returncode == 0, out
+    assert "closed 1 sightings left open" in out
+    database = SightingDatabase(config.database.path)
+    after = database.query()
+    assert database.integrity() == "ok"
+    ids = [r.id for r in after]
+    assert len(ids) == len(set(ids))
+    assert {r.id for r in before if r.status == "ended"} <= {r.id for r in after if r.status == "ended"}
+    assert [r.status for r in after if r.id in {b.id for b in before if b.status == "open"}] == ["interrupted"]
+    assert all(r.status != "open" for r in after)  # SIGTERM ended the second run's sightings properly
+
+
+def test_credentials_never_leave_the_environment(
+    tmp_path: Path, photos: Path, recognizer: Recognizer, rtsp_frames: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = RtspServer(scene_frames(photos, tmp_path / "frames", 0, 60, 60), credentials=("ranger", "Pa55-secret-9"))
+    server.start()
+    os.environ["TEST_CAM_PASSWORD"] = "Pa55-secret-9"
+    try:
+        source = server.url.replace("Pa55-secret-9", "${TEST_CAM_PASSWORD}")
+        wrong = server.url.replace("Pa55-secret-9", "wrong-secret-7")
+        config = load_config(write_config(tmp_path / "watch.toml", [
+            {"name": "gate", "source": source, **VISIT},
+        ]))  # fmt: skip
+        caplog.set_level("INFO")
+        watcher = Watcher(config, recognizer, QUICK)
+        watcher.start()
+        database = SightingDatabase(config.database.path, readonly=True)
+        try:
+            wait_until(lambda: len(database.query()) > 0, 60, "a sighting through the password-protected stream")
+        finally:
+            watcher.stop()
+            database.close()
+        text = caplog.text + config.database.path.read_bytes().decode("latin-1") + "".join(
+            p.read_text(errors="replace") for p in config.snapshot_folder.rglob("*.json"))  # fmt: skip
+        assert "Pa55-secret-9" not in text and "wrong-secret-7" not in text
+        assert wrong  # a literal password in the config file is refused (below)
+        with pytest.raises(UserError, match=r"cameras\[0\]\.source: holds a password"):
+            load_config(write_config(tmp_path / "bad.toml", [{"name": "gate", "source": wrong}]))
+    finally:
+        os.environ.pop("TEST_CAM_PASSWORD", None)
+        server.stop()
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ('snapshot_folder = "s"\n[database]\npath = "d.db"\n', "cameras: Field required"),
+        ('snapshot_folder = "s"\ncameras = []\n[database]\npath = "d.db"\n', "cameras: Tuple should have at least 1 item"),
+        ('snapshot_folder = "s"\n[database]\npath = "d.db"\ncolour = 1\n[[cameras]]\nname = "a"\nsource = "demo"\n', "database.colour: unknown key"),
+        ('snapshot_folder = "s"\n[database]\npath = "d.db"\n[[cameras]]\nname = "a"\nsource = "demo"\nthreshold = 1.5\n',
+         "cameras[0].threshold: Input should be less than or equal to 1"),
+        ('snapshot_folder = "s"\n[database]\npath = "d.db"\n[[cameras]]\nname = "a"\nsource = "demo"\nthreshold = "0.5"\n',
+         "cameras[0].threshold: Input should be a valid number"),
+        ('snapshot_folder = "s"\n[database]\npath = "d.db"\n[[cameras]]\nname = "a"\nsource = "rtps://x/y"\n', "did you mean rtsp://?"),
+        ('snapshot_folder = "s"\n[database]\npath = "d.db"\n[[cameras]]\nname = "a"\nsource = "demo"\n[[cameras]]\nname = "A"\nsource = "demo"\n',
+         "camera names must differ"),
+        ('snapshot_folder = "s"\n[database]\npath = "d.db"\n[[cameras]]\nname = "a"\nsource = "demo"\ngone_after = 4.0\n',
+         "motion.check_every (5 s) must be shorter than gone_after (4 s)"),
+        ('snapshot_folder = "s"\n[database]\npath = "d.db"\n[[cameras]]\nname = "a"\nsource = "demo"\n[cameras.alerts]\nmin_rank = "specie"\n',
+         "cameras[0].alerts.min_rank: unknown rank 'specie'"),
+        ('snapshot_folder = "s"\n[database]\npath = "d.db"\n[mqtt]\nport = 70000\n[[cameras]]\nname = "a"\nsource = "demo"\n',
+         "mqtt.port: Input should be less than or equal to 65535"),
+        ("snapshot_folder = \n", "is not valid TOML"),
+    ],
+)  # fmt: skip
+def test_bad_configs_are_refused_naming_the_key(tmp_path: Path, document: str, message: str) -> None:
+    path = tmp_path / "watch.toml"
+    path.write_text(document)
+    done = subprocess.run([sys.executable, "-m", "livespecies", "watch", str(path), "--check"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], lines
+
+
+def test_a_good_config_checks(tmp_path: Path) -> None:
+    path = write_config(tmp_path / "watch.toml", [{"name": "demo", "source": "demo"}])
+    done = subprocess.run([sys.executable, "-m", "livespecies", "watch", str(path), "--check"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert done.returncode == 0 and "1 cameras" in done.stdout, done.stderr
+
+
+def test_watcher_threads_end_on_stop(tmp_path: Path, recognizer: Recognizer) -> None:
+    before = {t.name for t in threading.enumerate()}
+    config = load_config(write_config(tmp_path / "watch.toml", [{"name": "demo", "source": "demo"}]))
+    watcher = Watcher(config, recognizer, QUICK)
+    watcher.start()
+    wait_until(lambda: int(stats(watcher, "demo")["processed"]) >= 2, 60, "the demo processed")  # type: ignore[call-overload]
+    watcher.stop()
+    left = {t.name for t in threading.enumerate() if t.is_alive()} - before
+    assert not left, left
