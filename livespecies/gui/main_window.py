@@ -37,6 +37,7 @@ from livespecies.capture.latest import SkipCounter
 from livespecies.capture.reader import ReconnectPolicy, SourceState
 from livespecies.capture.source_spec import SourceError, SourceSpec, parse_source
 from livespecies.errors import UserError
+from livespecies.gui.background import run_in_background
 from livespecies.gui.live_session import LiveSession, latest_result_for_display
 from livespecies.gui.settings_store import UiPreferences
 from livespecies.gui.sightings_panel import CORRECT, SightingsPanel
@@ -44,12 +45,11 @@ from livespecies.gui.training_run import TrainDialog
 from livespecies.gui.video_view import VideoView, to_qimage
 from livespecies.inference.classifier import SpeciesClassifier
 from livespecies.inference.engine import EngineSettings, Recognizer
-from livespecies.inference.model_file import load_model
+from livespecies.inference.model_file import LoadedModel, load_model
 from livespecies.inference.specialists import RoutedClassifier, fitting
 from livespecies.inference.species_list import load_species_list, unknown_names, unknown_names_warning
 from livespecies.overlay.draw import Pixels, draw_overlay, overlay_items
 from livespecies.pipeline import LivePipeline, LiveResult
-from livespecies.priority import in_low_priority_thread
 from livespecies.rates import RateMeter, RecentValues
 from livespecies.sightings.log import SightingLog
 from livespecies.sightings.recorder import Recorder
@@ -81,6 +81,8 @@ class MainWindow(QMainWindow):
     sighting_saved = Signal(object, object)  # Visit, SnapshotFiles: an auto snapshot, from the recorder thread
     example_saved = Signal(int, str)  # sightings row, class: a teach-loop example, from the recorder thread
     recording_failed = Signal(str)
+    model_changed = Signal(str)  # the path of a classifier or specialist now in use
+    model_refused = Signal(str)  # why a model file was not used
 
     def __init__(self, options: WindowOptions, settings: QSettings) -> None:
         super().__init__()
@@ -261,36 +263,44 @@ class MainWindow(QMainWindow):
         if path:
             self.use_classifier(Path(path))
 
-    def use_classifier(self, path: Path) -> bool:
-        """Swap the classifier, or add a specialist when the file declares a scope (the detector stays);
-        a bad file is a message and nothing changes."""
+    def use_classifier(self, path: Path) -> None:
+        """Swap the classifier, or add a specialist when the file declares a scope (the detector stays).
+
+        The file loads in a background thread (seconds for a large model) while the video goes on; then
+        ``model_changed`` is emitted, or a bad file is a message (``model_refused``) and nothing changes."""
+        self.notify(f"Loading {path.name}…", 60000)
+        run_in_background(lambda: load_model(path, threads=os.cpu_count() or 1, expect_kind="classifier"),
+                          lambda model: self._apply_classifier(path, model), self._refuse_model, "model-loading")  # fmt: skip
+
+    def _refuse_model(self, message: str) -> None:
+        self.notify("", 1)
+        self.show_error(message)
+        self.model_refused.emit(message)
+
+    def _apply_classifier(self, path: Path, model: LoadedModel) -> None:
         current = self.options.recognizer
-        try:
-            model = in_low_priority_thread(lambda: load_model(path, threads=os.cpu_count() or 1, expect_kind="classifier"))
-            loaded = SpeciesClassifier(model)
-            routed = current.classifier if current else None
-            if model.contract.scope is not None:
-                if routed is None:
-                    raise UserError(f"{path} is a specialist ({model.contract.scope.name}); load a main classifier first.")
-                # A specialist for the same taxon replaces the one in use; others stay.
-                kept = [s.classifier for s in routed.specialists if s.scope != model.contract.scope]
-                classifier = RoutedClassifier(routed.generalist, [*kept, loaded])
-            else:
-                # Specialists stay behind the new classifier where it knows their taxon (birds, insects).
-                classifier = RoutedClassifier(loaded, fitting(loaded, [s.classifier for s in routed.specialists] if routed else []))
-        except UserError as exc:
-            self.show_error(str(exc))
-            return False
+        loaded = SpeciesClassifier(model)
+        routed = current.classifier if current else None
+        if model.contract.scope is not None:
+            if routed is None:
+                self._refuse_model(f"{path} is a specialist ({model.contract.scope.name}); load a main classifier first.")
+                return
+            # A specialist for the same taxon replaces the one in use; others stay.
+            kept = [s.classifier for s in routed.specialists if s.scope != model.contract.scope]
+            classifier = RoutedClassifier(routed.generalist, [*kept, loaded])
+        else:
+            # Specialists stay behind the new classifier where it knows their taxon (birds, insects).
+            classifier = RoutedClassifier(loaded, fitting(loaded, [s.classifier for s in routed.specialists] if routed else []))
         settings = current.settings if current else EngineSettings()
         recognizer = Recognizer(classifier, current.detector if current else None, settings)
         self.options = replace(self.options, recognizer=recognizer, model_error=None)
         self.pipeline = LivePipeline(recognizer)
         self.model_button.setToolTip("Models: " + ", ".join(classifier.model_ids))
         if self.session is not None:
-            self.open_spec(self.session.spec)  # restart recognition on the same source with the new model
+            self.open_spec(self.session.spec, self.session.text)  # restart recognition on the same source with the new model
         role = f"specialist for {model.contract.scope.name}" if model.contract.scope else "classifier"
         self.notify(f"Using {model.model_id} as the {role} ({len(model.contract.labels)} classes)", 6000)
-        return True
+        self.model_changed.emit(str(path))
 
     def _choose_species_list(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Species list", "", "Text files (*.txt);;All files (*)")
@@ -549,8 +559,7 @@ class MainWindow(QMainWindow):
 
     def use_trained_model(self, path: Path, role: str) -> None:
         """Load a model the Train… dialog made: as the classifier, or (exported with a scope) as a specialist."""
-        if self.use_classifier(path):
-            self.notify(f"Now using the model you trained ({path}) as the {role}", 8000)
+        self.use_classifier(path)
 
     # ---- snapshots ----------------------------------------------------------------------
     def take_snapshot(self) -> bool:

@@ -95,6 +95,7 @@ class SightingsService:
         on_snapshot: Callable[[Visit, SnapshotFiles], None] | None = None,
         first_visit_id: int = 1,
         evidence: dict[int, tuple[Frame, Prediction]] | None = None,
+        max_evidence: int = MAX_EVIDENCE,
     ) -> None:
         self.camera = camera
         self.recorder = recorder
@@ -109,6 +110,7 @@ class SightingsService:
         self.sighting_ids: dict[int, str] = {}
         # The best frame and answer of each recent sighting, for the teach loop (bounded: the newest MAX_EVIDENCE).
         self.evidence: dict[int, tuple[Frame, Prediction]] = {} if evidence is None else evidence
+        self.max_evidence = max_evidence  # 0 where nobody teaches (the headless watcher): frames are megabytes
         self._snapshots: dict[int, SnapshotState] = {}
         self._lock = threading.Lock()  # _snapshots is completed on the recorder thread
 
@@ -218,6 +220,8 @@ class SightingsService:
 
     def _keep_evidence(self, live: LiveResult) -> None:
         """Remember each open visit's best frame and answer: what a confirmation or correction will save."""
+        if self.max_evidence <= 0:
+            return
         owner = {track: vid for vid, v in self.open_visits.items() for track in v.tracks}
         for prediction, track, answer in zip(live.result.predictions, live.track_ids, live.visit_answers, strict=True):
             vid = owner.get(track)
@@ -226,5 +230,5 @@ class SightingsService:
             known = self.evidence.get(vid)
             if known is None or prediction.confidence >= known[1].confidence:
                 self.evidence[vid] = (live.frame, replace(answer, box=prediction.box, confidence=prediction.confidence))
-        while len(self.evidence) > MAX_EVIDENCE:
+        while len(self.evidence) > self.max_evidence:
             del self.evidence[min(self.evidence)]

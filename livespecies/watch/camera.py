@@ -9,7 +9,6 @@ not move between cameras), the motion background and the sightings.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -84,7 +83,7 @@ class WatchedCamera:
         self.pipeline = LivePipeline(recognizer)
         self.gate = MotionGate(config.motion)
         self.last_seq = 0
-        self._lock = threading.Lock()
+        self.latest: LiveResult | None = None  # for a display (the camera grid): the newest result, replaced whole
         self.slot = LatestFrame(on_put=wake)
         spec = parse_source(config.source)
         self.capture = CaptureThread(lambda: open_source(spec, demo_clip), self.slot, self._on_state, policy, self.name)
@@ -124,6 +123,7 @@ class WatchedCamera:
             self.service.observe(self._nothing_seen(frame))  # time passes for the visits: absent animals' visits end
             return None
         live = self.pipeline.process(frame, self.config.threshold)
+        self.latest = live
         self.stats.processed += 1
         self.stats.fps_processed.tick(live.finished)
         self.stats.lag = live.finished - frame.timestamp

@@ -20,6 +20,7 @@ import signal
 import sys
 import threading
 import time
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import IO
@@ -50,7 +51,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
                                  description="Export sightings and their snapshots: a Camtrap DP 1.0.2 package, MegaDetector "
                                  "JSON for Timelapse, or CSV.")  # fmt: skip
     export.add_argument("--format", choices=("camtrap-dp", "megadetector", "csv"), required=True, help="what to write")
-    export.add_argument("--out", type=Path, required=True, metavar="DIR", help="a new folder to write into")
+    export.add_argument("--out", type=Path, required=True, metavar="PATH",
+                        help="a new (or empty) folder for camtrap-dp and megadetector, the file to write for csv")
+    export.add_argument("--location", action="append", default=[], metavar="CAMERA=LAT,LON[,UNCERTAINTY_M]",
+                        help="where a camera stands (Camtrap DP needs every camera's coordinates); repeat per camera")
+    export.add_argument("--contributor", help="who made the data (Camtrap DP contributors; default: livespecies)")
+    export.add_argument("--project-title", help="the project's title (Camtrap DP)")
     _add_selection(export)
     export.set_defaults(handler=run_export)
 
@@ -146,11 +152,18 @@ def table_row(row: Sighting) -> tuple[str, ...]:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from livespecies.exports.camtrap_dp import CamtrapProject, parse_site
     from livespecies.exports.run import export
 
+    sites = dict(parse_site(text) for text in args.location)
+    project = CamtrapProject()
+    if args.project_title:
+        project = replace(project, title=args.project_title)
+    if args.contributor:
+        project = replace(project, contributor=args.contributor)
     database = _database(args)
     try:
-        written = export(database, args.format, args.out, _query(args))
+        written = export(database, args.format, args.out, _query(args), sites or None, project)
     finally:
         database.close()
     print(f"wrote {len(written)} files to {args.out}", file=sys.stderr)

@@ -127,7 +127,7 @@ class Mqtt(Strict):
     host: str = "127.0.0.1"
     port: Port = 1883
     topic_prefix: Annotated[str, Field(pattern=r"[A-Za-z0-9_/-]{1,64}")] = "livespecies"
-    client_id: str = "livespecies"
+    client_id: str = ""  # empty: a random id, so two watchers on one broker never disconnect each other
     username: str | None = None
     password_env: Annotated[str, Field(pattern=_ENV_NAME.pattern)] | None = None
     discovery: bool = True

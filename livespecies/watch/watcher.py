@@ -25,6 +25,7 @@ from livespecies.inference.defaults import default_classifier, default_detector,
 from livespecies.inference.engine import EngineSettings, Recognizer
 from livespecies.inference.species_list import load_species_list
 from livespecies.sightings.database import SightingDatabase
+from livespecies.sightings.mqtt import MqttSink
 from livespecies.sightings.recorder import Recorder
 from livespecies.sightings.records import SightingSink
 from livespecies.sightings.service import SightingsService
@@ -81,7 +82,7 @@ class Watcher:
             folder = config.snapshot_folder / slug(camera_config.name)
             recorder = Recorder(self._error_reporter(camera_config.name))
             service = SightingsService(camera_config.name, recorder, self.sinks, constant(folder), constant(camera_config.snapshots.auto),
-                                       lambda: self.recognizer.model_ids, gone_after=camera_config.gone_after)  # fmt: skip
+                                       lambda: self.recognizer.model_ids, gone_after=camera_config.gone_after, max_evidence=0)  # fmt: skip
             self.recorders.append(recorder)
             self.cameras.append(WatchedCamera(camera_config, recognizer, service, lambda: self.scheduler.wake.set(), policy,
                                               clip if clip.is_file() else None))  # fmt: skip
@@ -98,7 +99,7 @@ class Watcher:
 
         return report
 
-    def _mqtt(self) -> SightingSink | None:
+    def _mqtt(self) -> MqttSink | None:
         if self.config.mqtt is None:
             return None
         from livespecies.watch.alerts import mqtt_sink
@@ -124,9 +125,8 @@ class Watcher:
         next_retention = time.monotonic() + RETENTION_EVERY
         try:
             while not stop.wait(STATS_EVERY):
-                publish = getattr(self.mqtt, "publish_stats", None)
-                if callable(publish):
-                    publish()
+                if self.mqtt is not None:
+                    self.mqtt.publish_stats()
                 if time.monotonic() >= next_retention:
                     self.retention()
                     next_retention = time.monotonic() + RETENTION_EVERY

@@ -96,6 +96,8 @@ def test_train_runs_in_a_subprocess_shows_progress_and_loads_the_model(qtbot, ma
     assert any("preparing whole-frame views" in m for m in messages) and any("min left" in m for m in messages)
     assert dialog.progress.value() == 1000 and dialog.report_view.isVisible()
     assert "right, wrong and abstained" in dialog.report_view.toPlainText()
+    qtbot.waitUntil(lambda: any(s.scope.name == "Mammalia" for s in window.options.recognizer.classifier.specialists),  # type: ignore[union-attr]
+                    timeout=30000)  # the window loads it in the background  # fmt: skip
     specialists = window.options.recognizer.classifier.specialists  # type: ignore[union-attr]
     assert any(s.scope.name == "Mammalia" for s in specialists)
 

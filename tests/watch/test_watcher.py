@@ -212,3 +212,41 @@ def test_watcher_threads_end_on_stop(tmp_path: Path, recognizer: Recognizer) -> 
     watcher.stop()
     left = {t.name for t in threading.enumerate() if t.is_alive()} - before
     assert not left, left
+
+
+def test_an_animal_that_comes_and_goes_is_one_sighting_one_snapshot_one_new_one_end(
+    tmp_path: Path, photos: Path, recognizer: Recognizer, start_stream: Callable[[str], RtspServer]
+) -> None:
+    """Through a real Mosquitto on loopback, as Home Assistant or a phone would receive it."""
+    import json
+
+    from tests.servers.mosquitto import Mosquitto, Subscriber, mosquitto_binary
+
+    if mosquitto_binary() is None:
+        pytest.skip("the mosquitto broker is not installed (apt-get install mosquitto)")
+    (tmp_path / "broker").mkdir()
+    broker = Mosquitto(tmp_path / "broker")
+    broker.start()
+    subscriber = Subscriber(broker.port, ("livespecies/#",))
+    stream = start_stream(scene_frames(photos, tmp_path / "frames", 36, 60, 132))
+    mqtt = f'[mqtt]\nhost = "127.0.0.1"\nport = {broker.port}\n'
+    config = load_config(write_config(tmp_path / "watch.toml", [{"name": "meadow", "source": stream.url, **VISIT}], extra=mqtt))
+    watcher = Watcher(config, recognizer, QUICK)
+    watcher.start()
+    try:
+        [end] = subscriber.wait_for("livespecies/events", where=lambda m: json.loads(m.payload)["type"] == "end", timeout=90)
+    finally:
+        watcher.stop()
+        subscriber.close()
+        broker.stop()
+    sighting = json.loads(end.payload)["after"]
+    events = [json.loads(m.payload) for m in subscriber.received if m.topic == "livespecies/events"]
+    mine = [e["type"] for e in events if e["after"]["id"] == sighting["id"]]
+    assert mine.count("new") == 1 and mine.count("end") == 1 and sighting["label"] == "polar bear", mine
+    snapshots = [m for m in subscriber.received if m.topic.endswith("/snapshot")]
+    assert snapshots and snapshots[0].payload[:3] == b"\xff\xd8\xff"  # a JPEG
+    database = SightingDatabase(config.database.path, readonly=True)
+    [row] = [r for r in database.query() if r.id == sighting["id"]]
+    database.close()
+    assert row.status == "ended" and row.snapshot is not None and Path(row.snapshot).is_file()
+    assert [m.payload for m in subscriber.received if m.topic == "livespecies/available"][-1] == b"offline"
