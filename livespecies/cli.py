@@ -96,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="detector input size, a multiple of 32 (default 416 for a faster live view; 640 finds smaller animals)")
     gui.add_argument("--snapshots", type=Path, default=None, help="snapshot folder (default: ~/Pictures/livespecies)")
     gui.add_argument("--settings", type=Path, default=None, help=argparse.SUPPRESS)  # an INI file instead of QSettings' default
+    gui.add_argument("--config", type=Path, default=None, metavar="CONFIG",
+                     help="a watcher config file: watch its cameras in a grid (as `livespecies watch` does, with a window)")
 
     classify = commands.add_parser(
         "classify",
@@ -210,7 +212,10 @@ def run_classify(args: argparse.Namespace) -> int:
 
 
 def run_gui_command(args: argparse.Namespace) -> int:
-    from livespecies.gui.app import run_gui
+    from livespecies.gui.app import run_grid, run_gui
+
+    if args.config is not None:
+        return run_grid(args.config)
     from livespecies.inference.defaults import default_classifier, default_detector
 
     detector = (args.detector or default_detector()) if args.use_detector else None

@@ -82,6 +82,7 @@ def run_capture(
     stop: threading.Event,
     policy: ReconnectPolicy | None = None,
     name: str = "source",
+    log_as: str | None = None,
 ) -> None:
     """Read frames into ``slot`` until ``stop`` is set, the source ends, or it fails for good."""
     policy = policy or ReconnectPolicy()
@@ -96,6 +97,8 @@ def run_capture(
         slot.close()
         return
     name = source.spec.display_name
+    # Log lines name the camera where the program watches several (the URL alone does not say which one it is).
+    prefix = f"{log_as}: " if log_as else ""
     kind = source.spec.kind
     try:
         while not stop.is_set():
@@ -105,7 +108,7 @@ def run_capture(
             except SourceError as exc:
                 cause = exc.cause if isinstance(exc, StreamError) else ""
                 login_failures = login_failures + 1 if cause in NEEDS_THE_USER else 0
-                log.warning("%s", exc)  # messages name the source with its password redacted
+                log.warning("%s%s", prefix, exc)  # messages name the source with its password redacted
                 reason = _reason(str(exc), name)
                 if not should_retry(kind, was_live, cause, login_failures):
                     if cause in NEEDS_THE_USER:
@@ -134,7 +137,7 @@ def run_capture(
                 return
             attempt += 1
             delay = next_delay(attempt, policy)
-            log.warning("%s: the stream stopped sending frames; reconnecting in %.0f s", name, delay)
+            log.warning("%s%s: the stream stopped sending frames; reconnecting in %.0f s", prefix, name, delay)
             on_state(SourceState("reconnecting", name, "the stream stopped sending frames", delay, time.monotonic() + delay))
             stop.wait(delay)
             source = make_source()
@@ -154,11 +157,11 @@ class CaptureThread:
     """``run_capture`` in a daemon thread, with a start/stop handle."""
 
     def __init__(self, make_source: Callable[[], FrameSource], slot: LatestFrame, on_state: Callable[[SourceState], None],
-                 policy: ReconnectPolicy | None = None, name: str = "source") -> None:  # fmt: skip
+                 policy: ReconnectPolicy | None = None, name: str = "source", log_as: str | None = None) -> None:  # fmt: skip
         self.stop_event = threading.Event()
         self.slot = slot
         self._thread = threading.Thread(
-            target=run_capture, args=(make_source, slot, on_state, self.stop_event, policy, name), name="capture", daemon=True
+            target=run_capture, args=(make_source, slot, on_state, self.stop_event, policy, name, log_as), name="capture", daemon=True
         )
 
     def start(self) -> None:

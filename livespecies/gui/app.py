@@ -92,3 +92,27 @@ def run_gui(
         # A source that cannot be used stays an error on screen, with nothing playing: never another source in its place.
         window.open_source(first)
         return int(app.exec())
+
+
+def run_grid(config_path: Path) -> int:
+    """The watcher's cameras in a grid window; the config is checked before any window opens."""
+    from livespecies.watch.config import load_config
+    from livespecies.watch.watcher import check_config_files
+
+    config = load_config(config_path)
+    check_config_files(config)
+    problem = display_problem(os.environ)
+    if problem:
+        print(f"livespecies: {problem}", file=sys.stderr)
+        return 2
+
+    from PySide6.QtWidgets import QApplication
+
+    from livespecies.gui.camera_grid import CameraGridWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("livespecies")
+    window = CameraGridWindow(config)
+    window.show()
+    with closing_on_signals(window):
+        return int(app.exec())

@@ -37,8 +37,9 @@ class CameraStats:
     """Frigate-like per-camera figures (see ``as_dict``), updated by the capture and scheduler threads."""
 
     state: SourceState | None = None
-    fps_in: RateMeter = field(default_factory=RateMeter)
-    fps_processed: RateMeter = field(default_factory=RateMeter)
+    # 10 s windows: a gated camera runs the models only every few seconds, which a 2 s window would show as 0.
+    fps_in: RateMeter = field(default_factory=lambda: RateMeter(window=10.0))
+    fps_processed: RateMeter = field(default_factory=lambda: RateMeter(window=10.0))
     frames_in: int = 0
     processed: int = 0
     skipped_busy: int = 0  # new frames that came while the models were busy with others (the newest always wins)
@@ -86,7 +87,7 @@ class WatchedCamera:
         self.latest: LiveResult | None = None  # for a display (the camera grid): the newest result, replaced whole
         self.slot = LatestFrame(on_put=wake)
         spec = parse_source(config.source)
-        self.capture = CaptureThread(lambda: open_source(spec, demo_clip), self.slot, self._on_state, policy, self.name)
+        self.capture = CaptureThread(lambda: open_source(spec, demo_clip), self.slot, self._on_state, policy, self.name, log_as=self.name)
 
     def start(self) -> None:
         self.capture.start()
@@ -99,8 +100,9 @@ class WatchedCamera:
         self.stats.state = state
         if state.status == "reconnecting" and (previous is None or previous.status == "live"):
             self.stats.reconnects.append(time.monotonic())
-        if state.status in ("reconnecting", "failed") and (previous is None or previous.detail != state.detail):
-            log.warning("%s: %s", self.name, state.describe())
+        # Each failed attempt is logged by the capture loop (naming this camera); here only what changes the camera's lot.
+        if state.status == "failed":
+            log.error("%s: %s", self.name, state.describe())
         elif state.status == "live":
             log.info("%s: live", self.name)
 
