@@ -55,3 +55,21 @@ def rtsp_server(rtsp_frames: str):  # type: ignore[no-untyped-def]
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def start_stream():  # type: ignore[no-untyped-def]
+    """Start real RTSP servers on loopback (12 fps) for a test's JPEG sequences; all stopped afterwards."""
+    from tests.servers.rtsp import RtspServer
+
+    servers: list[RtspServer] = []
+
+    def start(pattern: str) -> RtspServer:
+        server = RtspServer(pattern, fps=12)
+        server.start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()

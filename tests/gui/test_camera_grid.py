@@ -12,7 +12,7 @@ from livespecies.sightings.database import SightingDatabase
 from livespecies.watch.config import WatchConfig, load_config
 from livespecies.watch.watcher import Watcher
 from tests.servers.rtsp import RtspServer, free_port
-from tests.watch.conftest import scene_frames, start_stream, write_config  # noqa: F401 - start_stream is a fixture
+from tests.watch.streams import scene_frames, write_config
 
 
 def test_grid_shows_each_camera_and_closing_stores_the_sightings(qtbot, tmp_path: Path, photos: Path, recognizer: Recognizer,  # type: ignore[no-untyped-def]

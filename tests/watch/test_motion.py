@@ -3,6 +3,7 @@ infrared switch recalibrates instead of counting as motion, and a still animal i
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import cv2
@@ -67,7 +68,7 @@ def test_a_still_animal_is_checked_every_few_seconds(scene: np.ndarray, animal: 
     sitting = with_animal(scene, animal, 250)
     runs = [t / 10 for t in range(0, 300) if gate.should_infer(noisy(sitting), t / 10)]  # 30 s at 10 fps, animal never moves
     assert runs[0] == 0.0 and len(runs) <= 10  # most frames skipped …
-    assert max(b - a for a, b in zip(runs, runs[1:], strict=False)) <= 5.0 + 1e-9  # … but never more than 5 s without a look
+    assert max(b - a for a, b in pairwise(runs)) <= 5.0 + 1e-9  # … but never more than 5 s without a look
 
 
 def test_disabled_gate_runs_every_frame(scene: np.ndarray) -> None:

@@ -21,7 +21,7 @@ from livespecies.sightings.database import SightingDatabase
 from livespecies.watch.config import load_config
 from livespecies.watch.watcher import Watcher
 from tests.servers.rtsp import RtspServer
-from tests.watch.conftest import scene_frames, wait_until, write_config
+from tests.watch.streams import scene_frames, wait_until, write_config
 
 ROOT = Path(__file__).resolve().parents[2]
 QUICK = ReconnectPolicy(first_delay=0.5, factor=2.0, max_delay=2.0)

@@ -1,18 +1,13 @@
-"""Fixtures for the watcher: real RTSP streams on loopback made from real photos, and config files."""
+"""Helpers for the watcher tests: real RTSP streams on loopback made from real photos, config files, waiting on conditions."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
 import numpy as np
-import pytest
-
-from tests.servers.rtsp import RtspServer
-
-FPS = 12
 
 
 def scene_frames(photos: Path, folder: Path, animal_from: int | None, animal_until: int | None, total: int, seed: int = 0) -> str:
@@ -30,21 +25,6 @@ def scene_frames(photos: Path, folder: Path, animal_from: int | None, animal_unt
         frame = np.clip(frame.astype(np.int16) + noise, 0, 255).astype(np.uint8)
         cv2.imwrite(str(folder / f"{index:03d}.jpg"), frame, [cv2.IMWRITE_JPEG_QUALITY, 85])
     return str(folder / "%03d.jpg")
-
-
-@pytest.fixture
-def start_stream() -> Iterator[Callable[[str], RtspServer]]:
-    servers: list[RtspServer] = []
-
-    def start(pattern: str) -> RtspServer:
-        server = RtspServer(pattern, fps=FPS)
-        server.start()
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
