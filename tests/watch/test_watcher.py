@@ -250,3 +250,9 @@ def test_an_animal_that_comes_and_goes_is_one_sighting_one_snapshot_one_new_one_
     database.close()
     assert row.status == "ended" and row.snapshot is not None and Path(row.snapshot).is_file()
     assert [m.payload for m in subscriber.received if m.topic == "livespecies/available"][-1] == b"offline"
+
+
+def test_the_shipped_example_config_checks() -> None:
+    done = subprocess.run([sys.executable, "-m", "livespecies", "watch", "resources/watch-example.toml", "--check"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
