@@ -256,3 +256,32 @@ def test_the_shipped_example_config_checks() -> None:
     done = subprocess.run([sys.executable, "-m", "livespecies", "watch", "resources/watch-example.toml", "--check"], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr
+
+
+def test_a_read_only_snapshot_folder_is_a_logged_error_and_sightings_are_still_stored(
+    tmp_path: Path, photos: Path, recognizer: Recognizer, start_stream: Callable[[str], RtspServer], caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "snapshots"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(folder)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"mounting a read-only filesystem needs root: {mounted.stderr.strip()}")
+    try:
+        stream = start_stream(scene_frames(photos, tmp_path / "frames", 0, 60, 60))
+        config = load_config(write_config(tmp_path / "watch.toml", [{"name": "meadow", "source": stream.url, **VISIT}]))
+        caplog.set_level("ERROR")
+        watcher = Watcher(config, recognizer, QUICK)
+        watcher.start()
+        database = SightingDatabase(config.database.path, readonly=True)
+        try:
+            wait_until(lambda: len(database.query()) > 0 and stats(watcher, "meadow")["last_error"] is not None, 60,
+                       "a sighting stored and the snapshot error reported")  # fmt: skip
+            assert "Read-only file system" in str(stats(watcher, "meadow")["last_error"])
+        finally:
+            watcher.stop()
+        rows = database.query()
+        database.close()
+        assert rows and rows[0].label == "polar bear" and rows[0].snapshot is None
+        assert any("meadow: Cannot save a snapshot" in r.getMessage() and "Read-only file system" in r.getMessage() for r in caplog.records)
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
