@@ -1,0 +1,87 @@
+"""How values read on the page: times in the machine's zone, rates, percentages, a camera's live statistics.
+
+Pure functions, registered as Jinja filters by the app. Every text that came
+from a camera passes through :func:`redact` here too: the watcher already hands
+over redacted names, but a page that may be reachable from the network should
+not depend on every caller remembering.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from datetime import datetime, tzinfo
+
+from livespecies.capture.source_spec import REDACTED
+
+# The userinfo of any URL inside a text, up to the last "@" before the host (a password may hold an unencoded "@").
+URL_LOGIN = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^\s/]*)@")
+
+# The live statistics the watcher reports, in the order and words a person reads them; other keys follow as given.
+STAT_LABELS: dict[str, str] = {
+    "fps_in": "Frames in",
+    "fps_processed": "Frames recognised",
+    "skipped": "Frames skipped",
+    "reconnects_last_hour": "Reconnects in the last hour",
+    "last_sighting": "Last sighting",
+}
+NOT_STATS = frozenset({"name", "state"})  # shown as the panel's title and badge
+STATE_CLASSES = {"live": "ok", "connecting": "warn", "reconnecting": "warn", "failed": "bad", "ended": "idle", "stopped": "idle"}
+
+
+def redact(text: str) -> str:
+    """Every URL password in a text replaced by ***, wherever the URL sits ("refused: … (rtsp://u:pw@host/…)"):
+    capture's redact() takes one URL, and a camera's state reason is a sentence around one."""
+
+    def hide(match: re.Match[str]) -> str:
+        user, colon, _ = match.group(2).partition(":")
+        return f"{match.group(1)}{user}:{REDACTED}@" if colon else f"{match.group(1)}{REDACTED}@"
+
+    return URL_LOGIN.sub(hide, text)
+
+
+def clock(moment: float | None, tz: tzinfo | None = None) -> str:
+    return "" if moment is None else datetime.fromtimestamp(moment, tz).strftime("%H:%M:%S")
+
+
+def moment(moment: float | None, tz: tzinfo | None = None) -> str:
+    return "" if moment is None else datetime.fromtimestamp(moment, tz).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def percent(value: float) -> str:
+    return f"{value * 100:.0f}%"
+
+
+def duration(seconds: float) -> str:
+    """ "45 s", "3 min 05 s", "2 h 04 min": a visit's length at the precision a person cares about."""
+    whole = max(0, round(seconds))
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60:02d} s"
+    return f"{whole // 3600} h {whole % 3600 // 60:02d} min"
+
+
+def state_class(state: object) -> str:
+    """The badge colour of a source state (capture.reader's states); anything unknown is neutral."""
+    return STATE_CLASSES.get(str(state), "idle")
+
+
+def stat_value(key: str, value: object, tz: tzinfo | None = None) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    if key.startswith("fps") and isinstance(value, int | float):
+        return f"{value:.1f}/s"
+    if key == "last_sighting" and isinstance(value, int | float) and not isinstance(value, bool):
+        return moment(float(value), tz)
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return redact(str(value))
+
+
+def state_rows(state: Mapping[str, object], tz: tzinfo | None = None) -> list[tuple[str, str]]:
+    """A camera's statistics as (label, value) rows: the known ones first, in a fixed order, then the rest by key."""
+    known = [(label, stat_value(key, state[key], tz)) for key, label in STAT_LABELS.items() if key in state]
+    others = [(key.replace("_", " "), stat_value(key, state[key], tz)) for key in sorted(state) if key not in STAT_LABELS and key not in NOT_STATS]
+    return known + others
