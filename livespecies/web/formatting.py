@@ -18,16 +18,27 @@ from livespecies.capture.source_spec import REDACTED
 # The userinfo of any URL inside a text, up to the last "@" before the host (a password may hold an unencoded "@").
 URL_LOGIN = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^\s/]*)@")
 
-# The live statistics the watcher reports, in the order and words a person reads them; other keys follow as given.
+# The live statistics the watcher reports (watch.camera's CameraStats.as_dict), in the order and words a person
+# reads them; keys not listed here follow by name, so a new statistic shows up before anyone labels it.
 STAT_LABELS: dict[str, str] = {
     "fps_in": "Frames in",
     "fps_processed": "Frames recognised",
+    "frames_in": "Frames received",
+    "processed": "Frames recognised in all",
     "skipped": "Frames skipped",
+    "skipped_busy": "Frames skipped, recogniser busy",
+    "skipped_static": "Frames skipped, nothing moved",
+    "static_share": "Share of frames without motion",
+    "lag": "Lag",
     "reconnects_last_hour": "Reconnects in the last hour",
     "last_sighting": "Last sighting",
+    "last_sighting_at": "Last sighting at",
+    "last_error": "Last error",
 }
-NOT_STATS = frozenset({"name", "state"})  # shown as the panel's title and badge
-STATE_CLASSES = {"live": "ok", "connecting": "warn", "reconnecting": "warn", "failed": "bad", "ended": "idle", "stopped": "idle"}
+NOT_STATS = frozenset({"name", "state", "status"})  # shown as the panel's title and badge
+# Badge colours by a source's status (capture.reader's Status; the watcher's "starting" before its first state).
+STATE_CLASSES = {"live": "ok", "starting": "warn", "connecting": "warn", "reconnecting": "warn", "failed": "bad", "ended": "idle",
+                 "stopped": "idle"}  # fmt: skip
 
 
 def redact(text: str) -> str:
@@ -71,13 +82,24 @@ def state_class(state: object) -> str:
 def stat_value(key: str, value: object, tz: tzinfo | None = None) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
-    if key.startswith("fps") and isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return redact(str(value))
+    if key.startswith("fps"):
         return f"{value:.1f}/s"
-    if key == "last_sighting" and isinstance(value, int | float) and not isinstance(value, bool):
-        return moment(float(value), tz)
-    if isinstance(value, float):
-        return f"{value:.2f}"
-    return redact(str(value))
+    if key.endswith("_share"):
+        return percent(value)
+    if key == "lag":
+        return f"{value:.2f} s"
+    if key in ("last_sighting", "last_sighting_at"):  # a wall time
+        return moment(value, tz)
+    return f"{value:.2f}" if isinstance(value, float) else str(value)
+
+
+def badge(state: Mapping[str, object]) -> tuple[str, str]:
+    """The badge's text and colour: the state as the watcher words it ("reconnecting in 4 s (refused: …)"),
+    coloured by its one-word status."""
+    text = redact(str(state.get("state", "unknown")))
+    return text, state_class(state.get("status", state.get("state")))
 
 
 def state_rows(state: Mapping[str, object], tz: tzinfo | None = None) -> list[tuple[str, str]]:

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from livespecies.sightings.database import Sighting, SightingQuery
-from livespecies.web.formatting import state_class, state_rows
+from livespecies.web.formatting import badge, state_rows
 from livespecies.web.site import Site
 from livespecies.web.summaries import day_summary, group_by_species, merge_cameras, parse_day
 
@@ -71,8 +71,8 @@ class Pages:
         last = mine[0] if mine else next(iter(self.site.store.query(SightingQuery(camera=name, limit=1))), None)
         if state is None:
             return CameraPanel(name, False, "not watched", "idle", [], mine[:CAMERA_CARDS], len(mine), last)
-        label = str(state.get("state", "unknown"))
-        return CameraPanel(name, True, label, state_class(label), state_rows(state), mine[:CAMERA_CARDS], len(mine), last)
+        text, css = badge(state)
+        return CameraPanel(name, True, text, css, state_rows(state), mine[:CAMERA_CARDS], len(mine), last)
 
     def summary(self, request: Request) -> Response:
         text = request.query_params.get("day", "").strip()

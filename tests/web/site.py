@@ -47,13 +47,16 @@ class SampleSite:
         return self.files[name].annotated.relative_to(self.snapshots).as_posix()
 
     def camera_states(self) -> list[dict[str, object]]:
-        """What the watcher reports; the gate's state still carries a password, as a careless caller might send it."""
+        """What the watcher reports (the shape of watch.camera's CameraStats.as_dict); the gate's state still carries a
+        password, as a careless caller might send it."""
+        refused = f"refused: nothing listens on 10.0.0.5:554 (rtsp://ranger:{PASSWORD}@10.0.0.5/live)"
         return [
-            {"name": GARDEN, "state": "live", "fps_in": 12.0, "fps_processed": 4.5, "skipped": 37, "reconnects_last_hour": 0,
-             "last_sighting": NOW - 0.5 * HOUR},
-            {"name": GATE, "state": "reconnecting", "fps_in": 0.0, "fps_processed": 0.0, "skipped": 0, "reconnects_last_hour": 3,
-             "last_sighting": None, "reason": f"refused: nothing listens on 10.0.0.5:554 (rtsp://ranger:{PASSWORD}@10.0.0.5/live)"},
-            {"name": SHED, "state": "failed", "fps_in": float("nan"), "reason": "wrong user or password"},
+            {"name": GARDEN, "state": "live", "status": "live", "fps_in": 12.0, "fps_processed": 4.5, "frames_in": 5000, "processed": 1200,
+             "skipped_busy": 37, "skipped_static": 3763, "static_share": 0.7583, "lag": 0.12, "reconnects_last_hour": 0,
+             "last_sighting": "Domestic Chicken", "last_sighting_at": NOW - HOUR + 20, "last_error": None},
+            {"name": GATE, "state": f"reconnecting in 4 s ({refused})", "status": "reconnecting", "fps_in": 0.0, "fps_processed": 0.0,
+             "reconnects_last_hour": 3, "last_sighting": None, "last_error": refused},
+            {"name": SHED, "state": "failed: wrong user or password", "status": "failed", "fps_in": float("nan"), "weird_new_stat": 7},
         ]  # fmt: skip
 
 

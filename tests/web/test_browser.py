@@ -80,7 +80,8 @@ def test_the_page_in_a_real_browser(live: WebServer, watched: Watched) -> None:
     page.click("nav >> text=Cameras")
     page.wait_for_url("**/cameras")
     gate = page.locator("section.camera-panel", has=page.locator(".camera-name", has_text=GATE))
-    assert gate.locator(".badge").inner_text() == "reconnecting"
+    assert gate.locator(".badge").inner_text().startswith("reconnecting in 4 s (refused: nothing listens on 10.0.0.5:554")
+    assert "badge warn" in (gate.locator(".badge").get_attribute("class") or "")
     assert gate.locator("tr", has_text="Reconnects in the last hour").locator("td").inner_text() == "3"
     assert "hunter2" not in page.content()
 

@@ -66,15 +66,20 @@ def test_species_groups_count_sightings_of_every_day_or_of_one(client: TestClien
 def test_cameras_show_live_state_statistics_and_their_sightings(client: TestClient) -> None:
     html = client.get("/cameras").text
     names = re.findall(r'<span class="camera-name">(.*?)</span> <span class="badge (\w+) state">(.*?)</span>', html)
-    assert names == [("garden &lt;b&gt;pond&lt;/b&gt;", "ok", "live"), ("rtsp://ranger:***@10.0.0.5/live", "warn", "reconnecting"),
-                     ("shed", "bad", "failed")]  # fmt: skip
+    refused = "refused: nothing listens on 10.0.0.5:554 (rtsp://ranger:***@10.0.0.5/live)"
+    assert names == [("garden &lt;b&gt;pond&lt;/b&gt;", "ok", "live"), (GATE, "warn", f"reconnecting in 4 s ({refused})"),
+                     ("shed", "bad", "failed: wrong user or password")]  # fmt: skip
     garden, gate, shed = html.split('<section class="panel camera-panel">')[1:]
-    assert '<th>Frames in</th><td class="num">12.0/s</td>' in garden and '<th>Frames skipped</th><td class="num">37</td>' in garden
-    assert 'Last sighting</th><td class="num">2026-05-17 11:30:00' in garden
+    stats = dict(re.findall(r'<tr><th>(.*?)</th><td class="num">(.*?)</td></tr>', garden))
+    assert stats == {"Frames in": "12.0/s", "Frames recognised": "4.5/s", "Frames received": "5000", "Frames recognised in all": "1200",
+                     "Frames skipped, recogniser busy": "37", "Frames skipped, nothing moved": "3763", "Share of frames without motion": "76%",
+                     "Lag": "0.12 s", "Reconnects in the last hour": "0", "Last sighting": "Domestic Chicken",
+                     "Last sighting at": "2026-05-17 11:00:20", "Last error": "–"}  # fmt: skip
     assert cards(garden) == ["s-hen2", "s-hen1", "s-bear"] and "Today: 3 sightings" in garden
-    assert 'Reconnects in the last hour</th><td class="num">3' in gate and "rtsp://ranger:***@10.0.0.5/live)" in gate
+    assert 'Reconnects in the last hour</th><td class="num">3' in gate and f'Last error</th><td class="num">{refused}' in gate
     assert cards(gate) == ["s-evil", "s-ursus", "s-stray"]
     assert 'Frames in</th><td class="num">–' in shed and "Today: 0 sightings" in shed  # NaN reads as no value
+    assert 'weird new stat</th><td class="num">7' in shed  # a statistic nobody labelled yet still shows
 
 
 def test_a_camera_only_the_database_knows_gets_a_panel_without_state(site: SampleSite) -> None:
@@ -159,7 +164,8 @@ def test_api_cameras(client: TestClient) -> None:
     assert list(cameras) == [GARDEN, GATE, SHED]
     assert cameras[GARDEN]["state"]["fps_in"] == 12.0 and cameras[GARDEN]["sightings_today"] == 3
     assert cameras[GARDEN]["last_sighting"]["id"] == "s-hen2"
-    assert cameras[GATE]["state"]["reason"].endswith("(rtsp://ranger:***@10.0.0.5/live)")
+    assert cameras[GATE]["state"]["last_error"].endswith("(rtsp://ranger:***@10.0.0.5/live)")
+    assert cameras[GATE]["state"]["state"].startswith("reconnecting in 4 s (refused")
     assert cameras[SHED]["state"]["fps_in"] is None and cameras[SHED]["last_sighting"] is None  # NaN is not JSON
 
 

@@ -52,7 +52,7 @@ def test_stop_lets_a_running_request_finish(site: SampleSite) -> None:
     request.join(30)
     stopping.join(30)
     assert not stopping.is_alive()
-    assert [a.status_code for a in answers] == [200] and "reconnecting" in answers[0].text
+    assert [a.status_code for a in answers] == [200] and "reconnecting in 4 s" in answers[0].text
 
 
 def test_a_port_in_use_is_a_sentence(site: SampleSite) -> None:

@@ -12,7 +12,7 @@ import pytest
 from livespecies.errors import UserError
 from livespecies.sightings.database import Sighting, SightingQuery
 from livespecies.web.filters import parse_moment, query_from_params
-from livespecies.web.formatting import duration, redact, state_class, state_rows
+from livespecies.web.formatting import badge, duration, redact, state_class, state_rows
 from livespecies.web.summaries import best_snapshot, camera_totals, day_bounds, day_summary, group_by_species, local_day, merge_cameras, parse_day
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -122,10 +122,12 @@ def test_merge_cameras(states: list[dict[str, object]], recorded: list[str], exp
     ("state", "rows"),
     [
         ({"name": "x", "state": "live"}, []),
-        ({"state": "live", "skipped": 3, "fps_processed": 4.0, "fps_in": 12.25, "reconnects_last_hour": 1},
+        ({"state": "live", "status": "live", "skipped": 3, "fps_processed": 4.0, "fps_in": 12.25, "reconnects_last_hour": 1},
          [("Frames in", "12.2/s"), ("Frames recognised", "4.0/s"), ("Frames skipped", "3"), ("Reconnects in the last hour", "1")]),
-        ({"last_sighting": None, "zeta": 0.5, "alpha_beta": "rtsp://u:pw@h/x"},
-         [("Last sighting", "–"), ("alpha beta", "rtsp://u:***@h/x"), ("zeta", "0.50")]),
+        ({"last_sighting": None, "zeta": 0.5, "alpha_beta": "rtsp://u:pw@h/x", "flag": True, "fps_in": float("inf")},
+         [("Frames in", "–"), ("Last sighting", "–"), ("alpha beta", "rtsp://u:***@h/x"), ("flag", "True"), ("zeta", "0.50")]),
+        ({"last_sighting": "red fox", "last_sighting_at": datetime(2026, 5, 17, 8, 30).timestamp(), "static_share": 0.254, "lag": 0.5},
+         [("Share of frames without motion", "25%"), ("Lag", "0.50 s"), ("Last sighting", "red fox"), ("Last sighting at", "2026-05-17 08:30:00")]),
         ({"last_sighting": datetime(2026, 5, 17, 8, 30).timestamp()}, [("Last sighting", "2026-05-17 08:30:00")]),
     ],
 )  # fmt: skip
@@ -137,6 +139,21 @@ def test_state_rows(state: dict[str, object], rows: list[tuple[str, str]]) -> No
                                             ("stopped", "idle"), ("something new", "idle"), (None, "idle")])  # fmt: skip
 def test_state_badges(state: object, css: str) -> None:
     assert state_class(state) == css
+
+
+@pytest.mark.parametrize(
+    ("state", "shown"),
+    [
+        (
+            {"state": "reconnecting in 4 s (refused: rtsp://u:pw@h/)", "status": "reconnecting"},
+            ("reconnecting in 4 s (refused: rtsp://u:***@h/)", "warn"),
+        ),
+        ({"state": "live"}, ("live", "ok")),  # no status: the state is the status
+        ({"status": "failed"}, ("unknown", "bad")),
+    ],
+)
+def test_badge_says_the_state_in_words_coloured_by_status(state: dict[str, object], shown: tuple[str, str]) -> None:
+    assert badge(state) == shown
 
 
 @pytest.mark.parametrize(
