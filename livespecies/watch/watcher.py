@@ -33,6 +33,7 @@ from livespecies.sightings.snapshots import slug
 from livespecies.watch.camera import WatchedCamera
 from livespecies.watch.config import WatchConfig
 from livespecies.watch.scheduler import SharedInference
+from livespecies.web import WebServer
 
 log = logging.getLogger("livespecies.watch")
 RETENTION_EVERY = 3600.0
@@ -87,7 +88,7 @@ class Watcher:
             self.cameras.append(WatchedCamera(camera_config, recognizer, service, lambda: self.scheduler.wake.set(), policy,
                                               clip if clip.is_file() else None))  # fmt: skip
         self.scheduler = SharedInference(self.cameras)
-        self.web = None
+        self.web: WebServer | None = None
         self._started = False
 
     def _error_reporter(self, camera: str) -> Callable[[str], None]:

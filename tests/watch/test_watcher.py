@@ -285,3 +285,28 @@ def test_a_read_only_snapshot_folder_is_a_logged_error_and_sightings_are_still_s
         assert any("meadow: Cannot save a snapshot" in r.getMessage() and "Read-only file system" in r.getMessage() for r in caplog.records)
     finally:
         subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_the_watcher_serves_its_web_page_on_loopback(
+    tmp_path: Path, photos: Path, recognizer: Recognizer, start_stream: Callable[[str], RtspServer]
+) -> None:
+    import httpx
+
+    from tests.servers.rtsp import free_port
+
+    stream = start_stream(scene_frames(photos, tmp_path / "frames", 0, 60, 60))
+    web = f'[web]\naddress = "127.0.0.1"\nport = {free_port()}\n'
+    config = load_config(write_config(tmp_path / "watch.toml", [{"name": "meadow", "source": stream.url, **VISIT}], extra=web))
+    watcher = Watcher(config, recognizer, QUICK)
+    watcher.start()
+    try:
+        database = SightingDatabase(config.database.path, readonly=True)
+        wait_until(lambda: any(r.snapshot for r in database.query()), 60, "a sighting with its snapshot")
+        database.close()
+        base = f"http://127.0.0.1:{config.web.port}"  # type: ignore[union-attr]
+        page = httpx.get(f"{base}/", timeout=30)
+        cameras = httpx.get(f"{base}/api/cameras", timeout=30).json()["cameras"]
+    finally:
+        watcher.stop()
+    assert page.status_code == 200 and "polar bear" in page.text
+    assert [c["name"] for c in cameras] == ["meadow"] and cameras[0]["state"]["status"] == "live" and cameras[0]["sightings_today"] >= 1
