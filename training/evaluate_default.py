@@ -209,11 +209,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-specialists", dest="specialists", action="store_false")
     parser.add_argument("--sweep", action="store_true", help="sweep the threshold")
     parser.add_argument("--sweep-routing", action="store_true", help="sweep the specialists' combination rule and routing threshold")
+    parser.add_argument("--detector", type=Path, default=None, help="detector ONNX file (default: the shipped default)")
+    parser.add_argument("--detector-size", type=int, default=None, help="detector input size (default: the engine's)")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     folders = args.photos or [PHOTOS, *([Path(".cache/eval-photos")] if Path(".cache/eval-photos/truth.csv").exists() else [])]
     specialists = default_specialists() if args.specialists else []
-    base = Recognizer.from_files(default_classifier(), default_detector(), EngineSettings(), specialists=specialists)
+    base = Recognizer.from_files(default_classifier(), args.detector or default_detector(), EngineSettings(detector_size=args.detector_size),
+                                 specialists=specialists)
     sets = []
     for folder in folders:
         truths = read_truth(folder)
