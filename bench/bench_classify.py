@@ -7,7 +7,8 @@ tests/data/photos, so every image holds what a camera would see. Prints:
 
 * engine, stage by stage (decode, detect, classify, total) in ms per image;
 * the same work done with bare cv2 + onnxruntime sessions (no livespecies code), and the ratio;
-* the throughput of ``livespecies classify``'s pipelined loop (decode ahead in a thread).
+* the throughput of ``livespecies classify``'s loop: the old one (one photo at a time, two-thread sessions)
+  against the new one (a photo per core, one-thread sessions), with the float and the INT8 detector, interleaved.
 
 The engine runs without the bird and insect specialists here, so that it does the same work as the raw
 baseline; what the specialists add is measured by ``bench/bench_routing.py``.
@@ -38,9 +39,13 @@ from livespecies.batch.run import classify_files  # noqa: E402
 from livespecies.capture.image_file import DecodedImage, load_image  # noqa: E402
 from livespecies.inference.decision import decide  # noqa: E402
 from livespecies.inference.defaults import default_classifier, default_detector, default_specialists  # noqa: E402
+from livespecies.inference.detector import AnimalDetector  # noqa: E402
 from livespecies.inference.engine import EngineSettings, Recognizer  # noqa: E402
+from livespecies.inference.model_file import load_model  # noqa: E402
 from livespecies.inference.preprocess import square_crop  # noqa: E402
 from livespecies.types import Detection, Observation, Result  # noqa: E402
+
+INT8_DETECTOR = "megadetector-lite-yolox-tiny-int8.onnx"
 
 
 def make_1080p_jpegs(out: Path) -> list[Path]:
@@ -181,27 +186,47 @@ def main() -> int:
         print(f"engine overhead over raw decode + inference: {overhead:+.1%}  (sequential, one image at a time)")
         print(f"sequential throughput: engine {1000 / median['total']:.1f} images/s, raw {1000 / median['raw_total']:.1f} images/s")
 
-        def recognise(image: DecodedImage) -> Result:
-            return replace(recognizer.recognize(image.pixels), width=image.width, height=image.height)
+        # The detector alone, float against INT8, same threads, same photos, interleaved.
+        detectors = {"float": recognizer.detector,
+                     "INT8": AnimalDetector(load_model(ROOT / "models" / INT8_DETECTOR, threads=args.threads), args.detector_size)}  # fmt: skip
+        decoded = [load_image(p).pixels for p in paths]
+        detect_ms: dict[str, list[float]] = {k: [] for k in detectors}
+        for _ in range(args.repeat):
+            for name, detector in detectors.items():
+                began = time.perf_counter()
+                for pixels in decoded:
+                    detector.detect(pixels, recognizer.settings.detector_threshold)
+                detect_ms[name].append((time.perf_counter() - began) / len(decoded) * 1000)
+        f, q = statistics.median(detect_ms["float"]), statistics.median(detect_ms["INT8"])
+        print(f"detector alone at {raw.size} px, {threads} threads: float {f:.1f} ms, INT8 {q:.1f} ms per image, float / INT8 {f / q:.2f}")
 
         class Null:
             def write(self, record: object) -> None: ...
             def close(self) -> None: ...
 
-        full = Recognizer.from_files(default_classifier(), default_detector(), settings, threads=args.threads,
-                                     specialists=default_specialists())  # fmt: skip
+        cores = os.cpu_count() or 1
+        int8 = ROOT / "models" / INT8_DETECTOR
+        loops = [("old: 1 photo at a time, 2-thread sessions, float detector", 1, cores, default_detector()),
+                 (f"new: {cores} photos at a time, 1-thread sessions, float detector (default)", cores, 1, default_detector()),
+                 (f"new: {cores} photos at a time, 1-thread sessions, INT8 detector", cores, 1, int8)]  # fmt: skip
+        engines = {name: Recognizer.from_files(default_classifier(), detector, settings, threads=threads, specialists=default_specialists())
+                   for name, _, threads, detector in loops}  # fmt: skip
+        rates: dict[str, list[float]] = {name: [] for name, *_ in loops}
+        for _ in range(args.repeat):  # interleaved, so that a noisy minute hits every variant alike
+            for name, jobs, _, _ in loops:
+                loop_engine = engines[name]
 
-        def recognise_all(image: DecodedImage) -> Result:  # as `livespecies classify` runs: with the specialists
-            return replace(full.recognize(image.pixels), width=image.width, height=image.height)
+                def recognise_all(image: DecodedImage, engine: Recognizer = loop_engine) -> Result:  # as `livespecies classify` runs
+                    return replace(engine.recognize(image.pixels), width=image.width, height=image.height)
 
-        for name, function in (("generalist only", recognise), ("with the shipped specialists, as `classify` runs", recognise_all)):
-            rates = []
-            for _ in range(args.repeat):
-                tally = classify_files(paths, function, Null(), ProgressBar(sys.stderr, None, False),
-                                       decode=lambda p: load_image(p, target_long_side=2048))  # fmt: skip
-                rates.append(tally.images / tally.elapsed)
-            print(f"pipelined `livespecies classify` loop (decode ahead in a thread), {name}: {statistics.median(rates):.1f} images/s "
-                  f"(passes: {', '.join(f'{r:.1f}' for r in rates)})")  # fmt: skip
+                tally = classify_files(paths, recognise_all, Null(), ProgressBar(sys.stderr, None, False),
+                                       decode=lambda p: load_image(p, target_long_side=2048), jobs=jobs)  # fmt: skip
+                rates[name].append(tally.images / tally.elapsed)
+        baseline = statistics.median(rates[loops[0][0]])
+        print("`livespecies classify` loop with the shipped specialists, images/s (median of passes; ratio to the old loop):")
+        for name, *_ in loops:
+            rate = statistics.median(rates[name])
+            print(f"  {name}: {rate:.1f}  x{rate / baseline:.2f}  (passes: {', '.join(f'{r:.1f}' for r in rates[name])})")
     return 0
 
 

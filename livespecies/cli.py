@@ -90,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--threshold", type=_fraction, default=defaults.threshold, help=f"starting threshold (default {defaults.threshold})")
     gui.add_argument("--model", type=Path, default=None, help="classifier ONNX file")
     add_recognition_arguments(gui)
-    gui.add_argument("--detector", type=Path, default=None, help="detector ONNX file")
+    gui.add_argument("--detector", type=Path, default=None, help="detector ONNX file (default: the INT8 detector)")
     gui.add_argument("--no-detector", dest="use_detector", action="store_false", help="classify whole frames")
     gui.add_argument("--detector-size", type=_positive_int, default=416,
                      help="detector input size, a multiple of 32 (default 416 for a faster live view; 640 finds smaller animals)")
@@ -125,7 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--model", type=Path, default=None, help=f"classifier ONNX file (default {default_classifier()})")
     add_recognition_arguments(classify)
     classify.add_argument("--detector", type=Path, default=None, help=f"detector ONNX file (default {default_detector()})")
-    classify.add_argument("--threads", type=_positive_int, default=None, help="onnxruntime threads per model")
+    classify.add_argument("--jobs", "-j", type=_positive_int, default=None,
+                          help="photos worked on at once (default: one per core)")
+    classify.add_argument("--threads", type=_positive_int, default=None,
+                          help="onnxruntime threads per model and job (default: the cores shared among the jobs)")
     classify.add_argument("--max-megapixels", type=_positive_int, default=150, help="refuse larger images (default 150)")
     classify.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                           help="progress bar on stderr (default: when stderr is a terminal)")
@@ -157,6 +160,8 @@ def run_classify(args: argparse.Namespace) -> int:
     from livespecies.types import Result
 
     species = load_species_list(args.species_list) if args.species_list else None
+    cores = os.cpu_count() or 1
+    jobs = args.jobs or cores
     settings = EngineSettings(
         threshold=args.threshold,
         detector_threshold=args.detector_threshold,
@@ -169,8 +174,8 @@ def run_classify(args: argparse.Namespace) -> int:
         args.model or default_classifier(),
         (args.detector or default_detector()) if args.use_detector else None,
         settings,
-        # A batch run owns the machine: every core for inference (the decode thread mostly waits on it).
-        threads=args.threads or os.cpu_count() or 1,
+        # A batch run owns the machine: every core for inference, shared among the photos in flight.
+        threads=args.threads or max(1, cores // jobs),
         specialists=specialist_paths(args),
         only_fitting_specialists=not args.specialists,
     )
@@ -202,7 +207,7 @@ def run_classify(args: argparse.Namespace) -> int:
         writer = TextWriter(stream)
     show = sys.stderr.isatty() if args.progress is None else args.progress
     try:
-        tally = classify_files(paths, recognise, writer, ProgressBar(sys.stderr, len(paths), show), decode=decode)
+        tally = classify_files(paths, recognise, writer, ProgressBar(sys.stderr, len(paths), show), decode=decode, jobs=jobs)
         writer.close()
     finally:
         if stream is not sys.stdout:
@@ -216,9 +221,9 @@ def run_gui_command(args: argparse.Namespace) -> int:
 
     if args.config is not None:
         return run_grid(args.config)
-    from livespecies.inference.defaults import default_classifier, default_detector
+    from livespecies.inference.defaults import default_classifier, default_live_detector
 
-    detector = (args.detector or default_detector()) if args.use_detector else None
+    detector = (args.detector or default_live_detector()) if args.use_detector else None
     return run_gui(args.source, args.model or default_classifier(), detector, args.threshold, args.snapshots, args.settings,
                    args.detector_size, specialist_paths(args), args.species_list, only_fitting_specialists=not args.specialists)  # fmt: skip
 

@@ -1,7 +1,8 @@
 """The live loop shared by the desktop window and headless monitoring, with no Qt in it.
 
     LatestFrame ─► LivePipeline.process(frame) ─► LiveResult ─► publish()
-                     recognise → track + smooth → decide
+                     recognise → track + smooth → decide          (a detector frame)
+                     follow the tracks' boxes by optical flow       (the frames between, when following is on)
 
 ``run_inference`` receives its collaborators and a stop event, so the GUI's
 worker thread, a headless monitor and the tests run exactly the same loop.
@@ -17,7 +18,8 @@ from dataclasses import dataclass, replace
 from livespecies.capture.latest import LatestFrame, SkipCounter
 from livespecies.inference.decision import display_order
 from livespecies.inference.engine import Recognizer
-from livespecies.inference.smoothing import SmoothingSettings, Track, update_tracks, visit_answer
+from livespecies.inference.following import FollowSettings, Grey, detector_interval, follow_box, grey_copy
+from livespecies.inference.smoothing import SmoothingSettings, Track, moved_to, update_tracks, visit_answer
 from livespecies.types import Detection, Frame, Prediction, Result
 
 
@@ -33,6 +35,8 @@ class LiveResult:
     threshold: float
     # For each prediction, the answer its track's whole visit supports so far (what a sighting is named after).
     visit_answers: tuple[Prediction, ...] = ()
+    # False on a followed frame: the boxes were moved by optical flow and the labels carried, no model ran.
+    detected: bool = True
 
     @property
     def latency(self) -> float:
@@ -45,35 +49,108 @@ class LiveResult:
 
 
 class LivePipeline:
-    def __init__(self, recognizer: Recognizer, smoothing: SmoothingSettings | None = None) -> None:
+    """``follow``: run the detector on every k-th frame only, k chosen from the measured time of each kind of
+    result (``following.detector_interval``), and follow the boxes by optical flow in between. Off by default:
+    the headless watcher, whose cameras share one set of models, detects on every frame it takes."""
+
+    def __init__(self, recognizer: Recognizer, smoothing: SmoothingSettings | None = None, follow: FollowSettings | None = None) -> None:
         self.recognizer = recognizer
         self.smoothing = smoothing or SmoothingSettings()
+        self.follow = follow
         self.tracks: list[Track] = []
         self._next_id = 1
+        self._reset_following()
+
+    def _reset_following(self) -> None:
+        self._grey: Grey | None = None
+        self._shown: list[int] = []  # ids of the tracks in the last result, in its order
+        self._mode = "detector"
+        self._threshold = -1.0
+        self._since_detection = 0
+        self._full_seconds = 0.0  # running means of the wall time of each kind of result
+        self._follow_seconds = 0.005
+
+    @property
+    def interval(self) -> int:
+        """The detector runs on every ``interval``-th result now."""
+        if self.follow is None:
+            return 1
+        return detector_interval(self._full_seconds, self._follow_seconds, self.follow)
+
+    def _may_follow(self, threshold: float) -> bool:
+        return (
+            self.follow is not None
+            and self.recognizer.detector is not None
+            and self.recognizer.settings.use_detector
+            and self._grey is not None
+            and threshold == self._threshold  # a new threshold is decided on a detector frame, at once
+            and self._since_detection < self.interval
+        )
 
     def process(self, frame: Frame, threshold: float) -> LiveResult:
         started = time.monotonic()
+        if self._may_follow(threshold):
+            live = self._followed(frame, threshold, started)
+            if live is not None:
+                self._follow_seconds = 0.8 * self._follow_seconds + 0.2 * live.inference_seconds
+                self._since_detection += 1
+                return live
         mode, observations = self.recognizer.observe(frame.pixels)
         decision = replace(self.recognizer.settings.decision, threshold=threshold)
         self.tracks, seen, self._next_id = update_tracks(
             self.tracks, observations, frame.timestamp, self.recognizer.taxonomy, decision, self.smoothing, self._next_id
         )
+        if self.follow is not None:
+            self._grey = grey_copy(frame.pixels, self.follow.width)
+        self._mode, self._threshold, self._since_detection = mode, threshold, 1
+        live = self._result(frame, seen, mode, started, threshold, detected=True)
+        self._full_seconds = live.inference_seconds if not self._full_seconds else 0.8 * self._full_seconds + 0.2 * live.inference_seconds
+        return live
+
+    def _followed(self, frame: Frame, threshold: float, started: float) -> LiveResult | None:
+        """Move the boxes of the tracks last shown by optical flow; labels, scores and evidence stay as they were.
+        None when any box cannot be followed: then the models must look at this frame."""
+        assert self.follow is not None and self._grey is not None
+        grey = grey_copy(frame.pixels, self.follow.width)
+        by_id = {track.track_id: track for track in self.tracks}
+        seen: list[Track] = []
+        for track_id in self._shown:
+            track = by_id.get(track_id)
+            if track is None:
+                continue
+            if track.box is None:
+                return None  # a whole-frame answer (the detector found nothing): only the models can tell what changed
+            box = follow_box(self._grey, grey, track.box, self.follow)
+            if box is None:
+                return None
+            track = moved_to(track, box)
+            by_id[track_id] = track
+            seen.append(track)
+        self.tracks = [by_id.get(t.track_id, t) for t in self.tracks]
+        self._grey = grey
+        return self._result(frame, seen, self._mode, started, threshold, detected=False)
+
+    def _result(self, frame: Frame, seen: list[Track], mode: str, started: float, threshold: float, detected: bool) -> LiveResult:
         predictions: list[tuple[Prediction, int, Prediction]] = []
         unidentified: list[Detection] = []
+        self._shown = []
         for track in seen:
             if isinstance(track.shown, Prediction):
                 answer = visit_answer(track, self.recognizer.taxonomy)
                 predictions.append((track.shown, track.track_id, answer if isinstance(answer, Prediction) else track.shown))
+                self._shown.append(track.track_id)
             elif isinstance(track.shown, Detection) and track.shown.box is not None:
                 unidentified.append(track.shown)
+                self._shown.append(track.track_id)
         predictions.sort(key=lambda item: display_order(item[0]))
         result = Result(frame.width, frame.height, tuple(p for p, _, _ in predictions), tuple(unidentified), mode)
         return LiveResult(frame, result, tuple(i for _, i, _ in predictions), started, time.monotonic(), threshold,
-                          tuple(a for _, _, a in predictions))  # fmt: skip
+                          tuple(a for _, _, a in predictions), detected)  # fmt: skip
 
     def reset(self) -> None:
         """Forget all tracks (a new source)."""
         self.tracks = []
+        self._reset_following()
 
 
 def run_inference(

@@ -26,7 +26,7 @@ from livespecies.inference.contract import METADATA_KEY, InputSpec, LabelSpec, M
 from livespecies.inference.model_file import load_model
 from livespecies.types import Taxon
 from training import registry
-from training.default_models import classifiers, detector, inat, tflite_parity, tflite_to_onnx
+from training.default_models import classifiers, detector, inat, quantize, tflite_parity, tflite_to_onnx
 from training.export import ExportReport, ParityError, export_onnx
 from training.taxonomy.genus_placements import load_table as load_placements
 from training.taxonomy.lineage import LineageBuilder, build_labels
@@ -42,6 +42,7 @@ CLASSIFIER_FILES = {
 # The classifier(s) shipped in models/: chosen by accuracy on real photos (README, "Choosing the classifier").
 SHIPPED_CLASSIFIER = "ensemble"
 
+SAMPLE_PHOTOS = Path("resources/samples")  # real photos shipped with the program; calibration input of the INT8 detector
 ANIMAL = LabelSpec(key="animal", common_name="animal", organism=True, lineage=(Taxon("kingdom", "Animalia", "animal"),))
 
 
@@ -261,12 +262,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     args.out.mkdir(parents=True, exist_ok=True)
     reports = [build_detector(args.out, args.cache)]
+    int8 = quantize.quantize_detector(args.out / DETECTOR_FILE, args.out / quantize.INT8_DETECTOR_FILE, [args.photos, SAMPLE_PHOTOS])
     for kind in (RECIPES if args.candidates else [SHIPPED_CLASSIFIER]):
         reports.append(build_classifier(kind, args.out, args.cache, labels))
     specialists = [build_specialist(source, args.out, wordnet, labels, args.photos) for source in inat.SPECIALISTS]
     write_checksums(args.out)
     for report in reports:
         print(f"{report.path}: {report.size_bytes / 1e6:.1f} MB, onnxruntime vs torch max |diff| {report.max_abs_diff:.2e}")
+    print(f"{args.out / quantize.INT8_DETECTOR_FILE}: {(args.out / quantize.INT8_DETECTOR_FILE).stat().st_size / 1e6:.1f} MB, {int8.describe()}")
     for specialist in specialists:
         print(f"{specialist.export.path}: {specialist.export.size_bytes / 1e6:.1f} MB, {specialist.agreement.describe()}")
     return 0

@@ -45,6 +45,7 @@ from livespecies.gui.training_run import TrainDialog
 from livespecies.gui.video_view import VideoView, to_qimage
 from livespecies.inference.classifier import SpeciesClassifier
 from livespecies.inference.engine import EngineSettings, Recognizer
+from livespecies.inference.following import FollowSettings
 from livespecies.inference.model_file import LoadedModel, load_model
 from livespecies.inference.specialists import RoutedClassifier, fitting
 from livespecies.inference.species_list import load_species_list, unknown_names, unknown_names_warning
@@ -90,7 +91,7 @@ class MainWindow(QMainWindow):
         self.preferences = UiPreferences(settings)
         self.setWindowTitle("livespecies")
         self.session: LiveSession | None = None
-        self.pipeline = LivePipeline(options.recognizer) if options.recognizer else None
+        self.pipeline = LivePipeline(options.recognizer, follow=FollowSettings()) if options.recognizer else None
         self.latest: LiveResult | None = None
         self.display_skips = SkipCounter()  # frames shown and frames the display skipped, for this source
         self.result_pending = False
@@ -294,7 +295,7 @@ class MainWindow(QMainWindow):
         settings = current.settings if current else EngineSettings()
         recognizer = Recognizer(classifier, current.detector if current else None, settings)
         self.options = replace(self.options, recognizer=recognizer, model_error=None)
-        self.pipeline = LivePipeline(recognizer)
+        self.pipeline = LivePipeline(recognizer, follow=FollowSettings())
         self.model_button.setToolTip("Models: " + ", ".join(classifier.model_ids))
         if self.session is not None:
             self.open_spec(self.session.spec, self.session.text)  # restart recognition on the same source with the new model

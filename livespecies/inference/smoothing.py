@@ -201,6 +201,12 @@ def visit_answer(track: Track, taxonomy: Taxonomy) -> Shown:
                       Detection(track.box, track.detector_score))  # fmt: skip
 
 
+def moved_to(track: Track, box: Box) -> Track:
+    """The same track, its box and shown label moved to ``box`` (followed by optical flow): no new evidence."""
+    detection = Detection(box, track.detector_score)
+    return replace(track, box=box, shown=_relocated(track.shown, detection))
+
+
 def _relocated(shown: Shown, detection: Detection) -> Shown:
     """A held label follows the animal: it is drawn at this frame's box, with this frame's detector score."""
     if isinstance(shown, Prediction):
