@@ -1,16 +1,19 @@
 """Benchmark: the live window on a 1080p 30 fps file played in real time, with recognition on.
 
-    QT_QPA_PLATFORM=offscreen python bench/bench_live.py [--seconds 60] [--detector-size 416] [--threads N] [--no-detector]
+    QT_QPA_PLATFORM=offscreen python bench/bench_live.py [--seconds 60] [--detector-size 416] [--no-detector] [--startup-runs 3]
 
 Runs the real MainWindow (offscreen Qt: every frame is really composed and
 painted) on a 1920×1080, 30 fps clip made from the real photos, paced to real
-time like a camera, and prints:
+time like a camera, once the old way (float detector on every result) and once
+the new default way (INT8 detector on every k-th result, boxes followed by
+optical flow between), one after the other in the same process, and prints side by side:
 
 * source frame rate and displayed frame rate (and their ratio);
 * results per second and inference time;
 * capture-to-screen latency, median and p95 (from the frame's capture time to the end of its paint);
 * the GUI event loop's longest stall (a 1 ms timer's worst lateness);
-* CPU use of the process (all threads, in cores) and resident memory at the start, after warm-up and at the end.
+* CPU use of the process (all threads, in cores) and resident memory at the start, after warm-up and at the end;
+* the time from launching ``livespecies gui --source demo`` to its first labelled frame (fresh processes).
 
 Numbers only, no pass/fail. Compare runs on the same machine.
 """
@@ -40,8 +43,10 @@ from livespecies.capture.sources import VideoCaptureSource  # noqa: E402
 from livespecies.gui.app import LIVE_DETECTOR_SIZE, load_live_recognizer  # noqa: E402
 from livespecies.gui.live_session import LiveSession  # noqa: E402
 from livespecies.gui.main_window import MainWindow, WindowOptions  # noqa: E402
-from livespecies.inference.defaults import default_classifier, default_detector, default_specialists  # noqa: E402
+from livespecies.inference.defaults import default_classifier, default_detector, default_live_detector, default_specialists  # noqa: E402
 from livespecies.inference.engine import EngineSettings  # noqa: E402
+from livespecies.inference.following import FollowSettings  # noqa: E402
+from livespecies.pipeline import LivePipeline, LiveResult  # noqa: E402
 from livespecies.types import Frame  # noqa: E402
 
 
@@ -72,96 +77,168 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+STARTUP_DRIVER = """
+import sys, time
+from livespecies.gui.main_window import MainWindow
+from PySide6.QtWidgets import QApplication
+original = MainWindow.on_result
+def on_result(self, live):
+    original(self, live)
+    if live.result.predictions:
+        print(f"FIRST_LABEL {time.time():.4f}", flush=True)
+        QApplication.quit()
+MainWindow.on_result = on_result
+from livespecies.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def startup_seconds(settings_dir: Path, runs: int) -> list[float]:
+    """Launch to the first labelled frame: ``livespecies gui --source demo`` in a fresh process, as a user starts it
+    (interpreter, imports, models, window, demo clip), timed from just before the process is created."""
+    import subprocess
+
+    times = []
+    for run in range(runs):
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+        began = time.time()
+        out = subprocess.run([sys.executable, "-c", STARTUP_DRIVER, "gui", "--source", "demo", "--settings", str(settings_dir / f"{run}.ini"),
+                              "--snapshots", str(settings_dir / "snaps")], capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
+        stamps = [line.split()[1] for line in out.stdout.splitlines() if line.startswith("FIRST_LABEL")]
+        if not stamps:
+            raise RuntimeError(f"no labelled frame: {out.stderr.strip()[-500:]}")
+        times.append(float(stamps[0]) - began)
+    return times
+
+
+def measure(app: QApplication, clip: Path, tmp: Path, name: str, detector: Path | None, size: int, follow: bool, seconds: float) -> dict[str, float]:
+    """One variant of the live window on the clip: warm-up 10 s, then ``seconds`` measured."""
+    settings = EngineSettings(detector_size=size, use_detector=detector is not None)
+    recognizer = load_live_recognizer(default_classifier(), detector, settings, default_specialists())
+    options = WindowOptions(recognizer, None, None, (), tmp / "snaps", 0.7)
+    window = MainWindow(options, QSettings(str(tmp / f"{name}.ini"), QSettings.Format.IniFormat))
+    window.pipeline = LivePipeline(recognizer, follow=FollowSettings() if follow else None)
+    window.resize(1280, 760)
+    window.show()
+    spec = SourceSpec("video", str(clip))
+    latencies: list[float] = []
+    results = {"count": 0, "detected": 0, "inference": []}  # type: ignore[var-annotated]
+    stall = {"worst": 0.0, "last": time.monotonic(), "measuring": False}
+    marks: dict[str, float] = {}
+
+    def on_shown(frame: Frame) -> None:
+        if stall["measuring"]:
+            latencies.append(time.monotonic() - frame.timestamp)
+
+    def on_result(live: LiveResult) -> None:
+        if stall["measuring"]:
+            results["count"] += 1
+            results["detected"] += live.detected
+            results["inference"].append(live.inference_seconds)
+
+    def tick() -> None:
+        now = time.monotonic()
+        if stall["measuring"]:
+            stall["worst"] = max(stall["worst"], now - stall["last"] - 0.001)
+        stall["last"] = now
+
+    window.frame_shown.connect(on_shown)
+    # Open the file as a looping, real-time source, exactly as the window opens any source.
+    window.close_source()
+    session = LiveSession(spec, window.pipeline, lambda: window.threshold, make_source=lambda: VideoCaptureSource(spec, loop=True))
+    session.state_changed.connect(window.on_state)
+    session.result_ready.connect(window.on_result)
+    session.result_ready.connect(on_result)
+    window.session = session
+    session.start()
+    heartbeat = QTimer()
+    heartbeat.setTimerType(heartbeat.timerType().PreciseTimer)
+    heartbeat.timeout.connect(tick)
+    heartbeat.start(1)
+
+    def begin() -> None:
+        marks["start"], marks["cpu"], marks["shown"] = time.monotonic(), cpu_seconds(), window.shown_frames
+        frame = session.slot.peek()
+        marks["seq"] = frame.seq if frame else 0
+        marks["rss_warm"] = rss_mb()
+        marks["reused"] = window.pipeline.reused if window.pipeline else 0
+        stall["measuring"], stall["last"] = True, time.monotonic()
+
+    def finish() -> None:
+        stall["measuring"] = False
+        marks["end"], marks["cpu_end"] = time.monotonic(), cpu_seconds()
+        frame = session.slot.peek()
+        marks["seq_end"] = frame.seq if frame else 0
+        marks["shown_end"] = window.shown_frames
+        marks["rss_end"] = rss_mb()
+        marks["reused_end"] = window.pipeline.reused if window.pipeline else 0
+        app.quit()
+
+    QTimer.singleShot(10_000, begin)  # warm-up: models, caches, first reconnect-free seconds
+    QTimer.singleShot(int(10_000 + seconds * 1000), finish)
+    app.exec()
+    heartbeat.stop()
+    session.stop()
+    window.session = None
+    window.close()
+    wall = marks["end"] - marks["start"]
+    ordered = sorted(latencies)
+    source_fps = (marks["seq_end"] - marks["seq"]) / wall
+    return {
+        "source fps": source_fps,
+        "displayed fps": (marks["shown_end"] - marks["shown"]) / wall,
+        "displayed share": (marks["shown_end"] - marks["shown"]) / wall / source_fps,
+        "results/s": results["count"] / wall,
+        "detector runs/s": results["detected"] / wall,
+        "answers kept, not reclassified/s": (marks["reused_end"] - marks["reused"]) / wall,
+        "inference ms median": statistics.median(results["inference"]) * 1000,
+        "latency ms median": ordered[len(ordered) // 2] * 1000,
+        "latency ms p95": ordered[int(len(ordered) * 0.95)] * 1000,
+        "longest stall ms": stall["worst"] * 1000,
+        "CPU cores": (marks["cpu_end"] - marks["cpu"]) / wall,
+        "RSS growth after warm-up MB": marks["rss_end"] - marks["rss_warm"],  # the variants share one process: growth only
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=60.0, help="measured duration after a 10 s warm-up")
+    parser.add_argument("--seconds", type=float, default=60.0, help="measured duration of each variant, after a 10 s warm-up")
     parser.add_argument("--detector-size", type=int, default=LIVE_DETECTOR_SIZE, help=f"default {LIVE_DETECTOR_SIZE}, as the window")
-    parser.add_argument("--no-detector", action="store_true", help="whole-frame mode")
+    parser.add_argument("--no-detector", action="store_true", help="whole-frame mode only")
+    parser.add_argument("--startup-runs", type=int, default=3, help="launches timed to the first labelled frame (0: none)")
     args = parser.parse_args()
 
     app = QApplication(sys.argv[:1])
-    start_rss = rss_mb()
-    with tempfile.TemporaryDirectory() as tmp:
-        clip = Path(tmp) / "1080p30.mp4"
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        clip = tmp / "1080p30.mp4"
         make_clip(clip)
-        settings = EngineSettings(detector_size=args.detector_size, use_detector=not args.no_detector)
-        recognizer = load_live_recognizer(default_classifier(), None if args.no_detector else default_detector(), settings, default_specialists())
-        options = WindowOptions(recognizer, None, None, (), Path(tmp) / "snaps", 0.7)
-        window = MainWindow(options, QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat))
-        window.resize(1280, 760)
-        window.show()
+        size = args.detector_size
+        if args.no_detector:
+            variants = [("whole-frame", None, size, False)]
+        else:
+            variants = [(f"old: float detector {size} px, every crop classified on every result", default_detector(), size, False),
+                        (f"int8: INT8 detector {size} px, otherwise as old", default_live_detector(), size, False),
+                        (f"new: INT8 detector {size} px, only new or changed crops classified, boxes followed between detector "
+                         "frames when the budget asks for it (default)", default_live_detector(), size, True)]  # fmt: skip
+        figures = {name: measure(app, clip, tmp, name.split(":")[0], detector, vsize, follow, args.seconds)
+                   for name, detector, vsize, follow in variants}  # fmt: skip
+        startup = startup_seconds(tmp, args.startup_runs) if args.startup_runs else []
 
-        spec = SourceSpec("video", str(clip))
-        latencies: list[float] = []
-        results = {"count": 0, "inference": []}  # type: ignore[var-annotated]
-        stall = {"worst": 0.0, "last": time.monotonic(), "measuring": False}
-        marks: dict[str, float] = {}
-
-        def on_shown(frame: Frame) -> None:
-            if stall["measuring"]:
-                latencies.append(time.monotonic() - frame.timestamp)
-
-        def on_result(live) -> None:  # type: ignore[no-untyped-def]
-            if stall["measuring"]:
-                results["count"] += 1
-                results["inference"].append(live.inference_seconds)
-
-        def tick() -> None:
-            now = time.monotonic()
-            if stall["measuring"]:
-                stall["worst"] = max(stall["worst"], now - stall["last"] - 0.001)
-            stall["last"] = now
-
-        window.frame_shown.connect(on_shown)
-        # Open the file as a looping, real-time source, exactly as the window opens any source.
-        window.close_source()
-        session = LiveSession(spec, window.pipeline, lambda: window.threshold, make_source=lambda: VideoCaptureSource(spec, loop=True))
-        session.state_changed.connect(window.on_state)
-        session.result_ready.connect(window.on_result)
-        session.result_ready.connect(on_result)
-        window.session = session
-        session.start()
-
-        heartbeat = QTimer()
-        heartbeat.setTimerType(heartbeat.timerType().PreciseTimer)
-        heartbeat.timeout.connect(tick)
-        heartbeat.start(1)
-
-        def begin() -> None:
-            marks["start"], marks["cpu"], marks["shown"], marks["seq"] = time.monotonic(), cpu_seconds(), window.shown_frames, 0.0
-            frame = session.slot.peek()
-            marks["seq"] = frame.seq if frame else 0
-            marks["rss_warm"] = rss_mb()
-            stall["measuring"], stall["last"] = True, time.monotonic()
-
-        def finish() -> None:
-            stall["measuring"] = False
-            marks["end"], marks["cpu_end"] = time.monotonic(), cpu_seconds()
-            frame = session.slot.peek()
-            marks["seq_end"] = frame.seq if frame else 0
-            marks["shown_end"] = window.shown_frames
-            marks["rss_end"] = rss_mb()
-            app.quit()
-
-        QTimer.singleShot(10_000, begin)  # warm-up: models, caches, first reconnect-free seconds
-        QTimer.singleShot(int(10_000 + args.seconds * 1000), finish)
-        app.exec()
-        session.stop()
-
-    wall = marks["end"] - marks["start"]
-    source_fps = (marks["seq_end"] - marks["seq"]) / wall
-    shown_fps = (marks["shown_end"] - marks["shown"]) / wall
-    ordered = sorted(latencies)
-    mode = "whole-frame" if args.no_detector else f"detector {recognizer.detector.spec.width if recognizer.detector else '-'} px"
-    threads = recognizer.classifier.generalist.model.session.get_session_options().intra_op_num_threads
-    print(f"live window, 1920x1080 30 fps file in real time, {mode}, onnxruntime threads {threads}, {wall:.0f} s measured")
-    print(f"source {source_fps:.1f} fps, displayed {shown_fps:.1f} fps ({shown_fps / source_fps:.1%} of source)")
-    print(f"results {results['count'] / wall:.1f}/s, inference median {statistics.median(results['inference']) * 1000:.0f} ms")
-    print(f"capture-to-screen latency median {ordered[len(ordered) // 2] * 1000:.0f} ms, p95 {ordered[int(len(ordered) * 0.95)] * 1000:.0f} ms")
-    print(f"longest event-loop stall {stall['worst'] * 1000:.0f} ms")
-    print(f"CPU {(marks['cpu_end'] - marks['cpu']) / wall:.2f} cores of {os.cpu_count()}")
-    print(f"resident memory: start {start_rss:.0f} MB, after warm-up {marks['rss_warm']:.0f} MB, end {marks['rss_end']:.0f} MB "
-          f"(growth after warm-up {marks['rss_end'] - marks['rss_warm']:+.0f} MB)")  # fmt: skip
+    print(f"live window, 1920x1080 30 fps file in real time, {args.seconds:.0f} s measured per variant after 10 s warm-up, "
+          f"{os.cpu_count()} cores, onnxruntime threads {os.cpu_count()}")  # fmt: skip
+    names = list(figures)
+    print(f"{'':34s}" + "".join(f"{n.split(':')[0]:>12s}" for n in names) + "    new / old")
+    for key in figures[names[0]]:
+        values = [figures[n][key] for n in names]
+        ratio = f"    x{values[-1] / values[0]:.2f}" if len(names) > 1 and values[0] > 0.05 and "RSS" not in key else ""
+        fmt = "{:12.1%}" if key == "displayed share" else "{:12.1f}"
+        print(f"{key:34s}" + "".join(fmt.format(v) for v in values) + ratio)
+    for name in names:
+        print(f"  {name.split(':')[0]} = {name}")
+    if startup:
+        print(f"launch to first labelled frame (`livespecies gui --source demo`, new default): median {statistics.median(startup):.2f} s, "
+              f"runs {', '.join(f'{t:.2f}' for t in startup)}")  # fmt: skip
     return 0
 
 

@@ -15,12 +15,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+import numpy as np
+import numpy.typing as npt
+
 from livespecies.capture.latest import LatestFrame, SkipCounter
 from livespecies.inference.decision import display_order
 from livespecies.inference.engine import Recognizer
-from livespecies.inference.following import FollowSettings, Grey, detector_interval, follow_box, grey_copy
-from livespecies.inference.smoothing import SmoothingSettings, Track, moved_to, update_tracks, visit_answer
-from livespecies.types import Detection, Frame, Prediction, Result
+from livespecies.inference.following import FollowSettings, Grey, detector_interval, follow_box, grey_copy, looks_the_same, thumbnail
+from livespecies.inference.smoothing import SmoothingSettings, Track, iou, moved_to, update_tracks, visit_answer
+from livespecies.types import Detection, Frame, Observation, Prediction, Result
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ class LivePipeline:
         self._since_detection = 0
         self._full_seconds = 0.0  # running means of the wall time of each kind of result
         self._follow_seconds = 0.005
+        self._classified: dict[int, tuple[float, npt.NDArray[np.float32]]] = {}  # track id → when, crop thumbnail
+        self.reused = 0  # crops whose track's answer was kept instead of classifying them again
 
     @property
     def interval(self) -> int:
@@ -95,17 +100,53 @@ class LivePipeline:
                 self._follow_seconds = 0.8 * self._follow_seconds + 0.2 * live.inference_seconds
                 self._since_detection += 1
                 return live
-        mode, observations = self.recognizer.observe(frame.pixels)
+        if self.follow is None:
+            mode, observations = self.recognizer.observe(frame.pixels)
+            fresh: dict[int, npt.NDArray[np.float32]] = {}
+        else:
+            mode, observations, fresh = self._observe_new_and_changed(frame)
         decision = replace(self.recognizer.settings.decision, threshold=threshold)
         self.tracks, seen, self._next_id = update_tracks(
             self.tracks, observations, frame.timestamp, self.recognizer.taxonomy, decision, self.smoothing, self._next_id
         )
+        if self.follow is not None:
+            # seen[i] is the track observation i went to: remember when and what its crop was when classified.
+            alive = {t.track_id for t in self.tracks}
+            self._classified = {k: v for k, v in self._classified.items() if k in alive}
+            for index, thumb in fresh.items():
+                self._classified[seen[index].track_id] = (frame.timestamp, thumb)
         if self.follow is not None:
             self._grey = grey_copy(frame.pixels, self.follow.width)
         self._mode, self._threshold, self._since_detection = mode, threshold, 1
         live = self._result(frame, seen, mode, started, threshold, detected=True)
         self._full_seconds = live.inference_seconds if not self._full_seconds else 0.8 * self._full_seconds + 0.2 * live.inference_seconds
         return live
+
+    def _observe_new_and_changed(self, frame: Frame) -> tuple[str, list[Observation], dict[int, npt.NDArray[np.float32]]]:
+        """Detect, then classify only the crops that are new or changed: a box on a track classified less than
+        ``recheck`` seconds ago whose crop still looks the same keeps that track's answer (its mean). Returns the
+        mode, the observations, and the thumbnails of the crops classified now, by observation index."""
+        assert self.follow is not None
+        mode, detections, crops = self.recognizer.crops(frame.pixels)
+        kept: dict[int, npt.NDArray[np.float32]] = {}
+        thumbs = [thumbnail(crop) for crop in crops]
+        claimed: set[int] = set()
+        for index, detection in enumerate(detections):
+            best = max(((iou(t.box, detection.box), t) for t in self.tracks if t.box is not None and t.track_id not in claimed),
+                       key=lambda pair: pair[0], default=(0.0, None))  # fmt: skip
+            overlap, track = best
+            if track is None or overlap < 0.5 or track.track_id not in self._classified:
+                continue
+            when, thumb = self._classified[track.track_id]
+            if frame.timestamp - when < self.follow.recheck and looks_the_same(thumb, thumbs[index], self.follow):
+                kept[index] = track.mean
+                claimed.add(track.track_id)
+        todo = [i for i in range(len(crops)) if i not in kept]
+        probabilities = self.recognizer.classifier.classify([crops[i] for i in todo], self.recognizer.settings.routing)
+        rows = dict(zip(todo, probabilities, strict=True)) | kept
+        self.reused += len(kept)
+        observations = [Observation(d, rows[i]) for i, d in enumerate(detections)]
+        return mode, observations, {i: thumbs[i] for i in todo}
 
     def _followed(self, frame: Frame, threshold: float, started: float) -> LiveResult | None:
         """Move the boxes of the tracks last shown by optical flow; labels, scores and evidence stay as they were.

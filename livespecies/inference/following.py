@@ -27,17 +27,35 @@ Grey = npt.NDArray[np.uint8]
 class FollowSettings:
     """``width``: the grey copy's width in pixels (flow on 1080p costs ten times more and moves boxes no better).
     ``target_rate``: results per second the detector interval is chosen for; ``max_interval``: seconds a new animal
-    can wait for the detector, whatever the budget."""
+    can wait for the detector, whatever the budget.
+
+    On detector frames, a box on a track classified less than ``recheck`` seconds ago whose crop still looks the
+    same (mean absolute difference of 16×16 grey thumbnails at most ``same_crop`` of the full scale) keeps the
+    track's answer instead of running the classifiers again. Measured on a real photo: the same animal 8, 20 and
+    40 px further on differs by 0.011, 0.029 and 0.041; a koala where the bear was by 0.17; the bear 20 % darker by
+    0.11 (classified again: the light changed)."""
 
     width: int = 480
     target_rate: float = 12.0
     max_interval: float = 0.5
     max_corners: int = 40
     min_points: int = 4
+    recheck: float = 1.0
+    same_crop: float = 0.06
 
     def __post_init__(self) -> None:
-        if self.width < 64 or self.target_rate <= 0 or self.max_interval <= 0 or self.min_points < 2:
+        if self.width < 64 or self.target_rate <= 0 or self.max_interval <= 0 or self.min_points < 2 or self.recheck < 0:
             raise ValueError(f"invalid follow settings: {self}")
+
+
+def thumbnail(crop: Image) -> npt.NDArray[np.float32]:
+    """A 16×16 grey copy of a classifier crop, 0..1: enough to tell that the crop shows something else."""
+    grey = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
+    return np.asarray(cv2.resize(grey, (16, 16), interpolation=cv2.INTER_AREA), dtype=np.float32) / 255.0
+
+
+def looks_the_same(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32], settings: FollowSettings) -> bool:
+    return float(np.abs(a - b).mean()) <= settings.same_crop
 
 
 def grey_copy(image: Image, width: int) -> Grey:

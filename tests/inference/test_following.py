@@ -128,3 +128,33 @@ def test_following_is_off_by_default(recognizer: Recognizer, polar_bear: np.ndar
     pipeline = LivePipeline(recognizer)
     pixels = pan(polar_bear, 0, 0)
     assert all(pipeline.process(Frame(i, i / 10, i / 10, pixels), 0.7).detected for i in range(1, 4))
+
+
+def filling_the_frame(recognizer: Recognizer, image: np.ndarray) -> np.ndarray:
+    """The photo cut around its animal, so that two such pictures put two animals in the same box."""
+    box = recognizer.detector.detect(image, 0.25)[0].box  # type: ignore[union-attr]
+    assert box is not None
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = box.to_pixels(w, h)
+    side = int(max(x1 - x0, y1 - y0) * 1.3)
+    cx, cy = (x0 + x1) // 2, (y0 + y1) // 2
+    left, top = max(0, min(w - side, cx - side // 2)), max(0, min(h - side, cy - side // 2))
+    return np.ascontiguousarray(cv2.resize(image[top : top + side, left : left + side], (480, 480), interpolation=cv2.INTER_AREA))
+
+
+def test_only_new_or_changed_crops_are_classified_and_each_track_is_rechecked(recognizer: Recognizer, polar_bear: np.ndarray,
+                                                                             photos: Path) -> None:  # fmt: skip
+    koala = filling_the_frame(recognizer, cv2.imread(str(photos / "animals" / "explore_world_animals-koala.webp")))
+    bear = filling_the_frame(recognizer, polar_bear)
+    every_frame = FollowSettings(target_rate=0.1, recheck=1.0)  # the detector on every frame: only reuse is tested
+    pipeline = LivePipeline(recognizer, follow=every_frame)
+    names = []
+    for seq, (pixels, when) in enumerate([(bear, 0.0), (bear, 0.3), (koala, 0.6), (koala, 0.9), (koala, 2.0)], start=1):
+        live = pipeline.process(Frame(seq, when, when, pixels), 0.7)
+        assert live.detected
+        names.append((live.result.predictions[0].taxon.name, pipeline.reused))
+    assert names[0] == ("Ursus maritimus", 0)
+    assert names[1] == ("Ursus maritimus", 1), "the same bear 0.3 s later: its answer is kept, not classified again"
+    assert names[2] == ("Phascolarctos cinereus", 1), "a koala in the bear's box is classified, never given the bear's name"
+    assert names[3] == ("Phascolarctos cinereus", 2)
+    assert names[4] == ("Phascolarctos cinereus", 2), "1.4 s after its last classification the koala is checked again"
