@@ -75,6 +75,20 @@ def test_json_records_follow_the_documented_shape(jsonl: tuple[list[dict], subpr
     assert by_name["usa-canyondeChelly.webp"]["predictions"] == []  # a blank scene
 
 
+def test_one_photo_at_a_time_gives_the_same_answers(archive: Path, jsonl: tuple[list[dict], subprocess.CompletedProcess[str]]) -> None:
+    """The default runs a photo per core on one-thread model sessions; the old way (one photo, all threads) must
+    give the same records in the same order, up to float rounding in the confidences."""
+    old = [json.loads(line) for line in run("--json", "--jobs", "1", "--threads", "2", str(archive)).stdout.splitlines()]
+    new = jsonl[0]
+    assert [r["path"] for r in old] == [r["path"] for r in new]
+    for before, after in zip(old, new, strict=True):
+        assert [p["label"] for p in before["predictions"]] == [p["label"] for p in after["predictions"]], before["path"]
+        for a, b in zip(before["predictions"], after["predictions"], strict=True):
+            assert a["confidence"] == pytest.approx(b["confidence"], abs=1e-3)
+            assert a["box"] == pytest.approx(b["box"], abs=1e-3)
+        assert before["error"] == after["error"]
+
+
 def test_threshold_filters_predictions(archive: Path, jsonl: tuple[list[dict], subprocess.CompletedProcess[str]]) -> None:
     rows = [json.loads(line) for line in run("--json", "--threshold", "0.995", str(archive / "DCIM" / "100MEDIA")).stdout.splitlines()]
     strict = [p["confidence"] for r in rows for p in r["predictions"]]
