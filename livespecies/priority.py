@@ -25,12 +25,10 @@ def lower_thread_priority(niceness: int = 10) -> None:
 T = TypeVar("T")
 
 
-def in_low_priority_thread(work: Callable[[], T]) -> T:
-    """Run ``work`` in a fresh low-priority thread and return its result (or raise its exception) here.
-
-    Loading models this way makes onnxruntime's pool threads inherit the low priority: Linux threads
-    take their creator's nice value.
-    """
+def start_in_low_priority_thread(work: Callable[[], T]) -> Callable[[], T]:
+    """Start ``work`` in a fresh low-priority thread now; the function returned waits for its result (or raises
+    its exception) in the caller's thread. Loading models this way makes onnxruntime's pool threads inherit the
+    low priority (Linux threads take their creator's nice value), and lets the caller go on meanwhile."""
     results: list[T] = []
     errors: list[BaseException] = []
 
@@ -38,12 +36,21 @@ def in_low_priority_thread(work: Callable[[], T]) -> T:
         lower_thread_priority()
         try:
             results.append(work())
-        except BaseException as exc:  # handed back to the caller's thread below
+        except BaseException as exc:  # handed back to the caller's thread by wait()
             errors.append(exc)
 
-    thread = threading.Thread(target=run, name="low-priority")
+    thread = threading.Thread(target=run, name="low-priority", daemon=True)
     thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
-    return results[0]
+
+    def wait() -> T:
+        thread.join()
+        if errors:
+            raise errors[0]
+        return results[0]
+
+    return wait
+
+
+def in_low_priority_thread(work: Callable[[], T]) -> T:
+    """Run ``work`` in a fresh low-priority thread and return its result (or raise its exception) here."""
+    return start_in_low_priority_thread(work)()

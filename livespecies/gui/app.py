@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from livespecies.gui.display import display_problem
 from livespecies.gui.signals import closing_on_signals
 from livespecies.inference.engine import EngineSettings, Recognizer
-from livespecies.priority import in_low_priority_thread
+from livespecies.priority import start_in_low_priority_thread
 
-# The live view runs the detector at 416 px: measured on this 2-core machine it doubles the result rate
-# (3.5 → 7 per second on 1080p30) for slightly less small-animal recall; `classify` keeps 640.
+# The live view runs the (INT8) detector at 416 px: measured on this 2-core machine it doubles the result rate
+# for slightly less small-animal recall; `classify` keeps 640 (README, "Benchmarks").
 LIVE_DETECTOR_SIZE = 416
 
 
@@ -21,10 +21,17 @@ def load_live_recognizer(
     classifier: Path, detector: Path | None, settings: EngineSettings, specialists: Sequence[Path] = (), only_fitting_specialists: bool = False
 ) -> Recognizer:
     """The models on all cores, their threads below the window's priority (see ``in_low_priority_thread``)."""
-    return in_low_priority_thread(
+    return start_loading_live_recognizer(classifier, detector, settings, specialists, only_fitting_specialists)()
+
+
+def start_loading_live_recognizer(
+    classifier: Path, detector: Path | None, settings: EngineSettings, specialists: Sequence[Path] = (), only_fitting_specialists: bool = False
+) -> Callable[[], Recognizer]:
+    """As ``load_live_recognizer``, started now; the function returned waits for the models."""
+    return start_in_low_priority_thread(
         lambda: Recognizer.from_files(classifier, detector, settings, threads=os.cpu_count() or 1, specialists=specialists,
                                       only_fitting_specialists=only_fitting_specialists)
-    )
+    )  # fmt: skip
 
 
 def default_snapshot_folder() -> Path:
@@ -49,6 +56,9 @@ def run_gui(
     if problem:
         print(f"livespecies: {problem}", file=sys.stderr)
         return 2
+    # The models load (and warm up, once) while Qt starts and the cameras are probed: launch to first label ≤ 2 s.
+    models = start_loading_live_recognizer(classifier, detector, EngineSettings(threshold=threshold, detector_size=detector_size),
+                                           specialists, only_fitting_specialists)  # fmt: skip
 
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
@@ -62,13 +72,12 @@ def run_gui(
     app.setApplicationName("livespecies")
     app.setOrganizationName("livespecies")
     recognizer, model_error = None, None
+    cameras = tuple(find_cameras())
     try:
         # All cores, at a lower priority than the window, so the video keeps its pace (see bench_live.py).
-        recognizer = load_live_recognizer(classifier, detector, EngineSettings(threshold=threshold, detector_size=detector_size),
-                                          specialists, only_fitting_specialists)  # fmt: skip
+        recognizer = models()
     except ModelError as exc:
         model_error = str(exc)
-    cameras = tuple(find_cameras())
     clip = demo_clip()
     options = WindowOptions(
         recognizer=recognizer,
