@@ -115,7 +115,6 @@ class LivePipeline:
             self._classified = {k: v for k, v in self._classified.items() if k in alive}
             for index, thumb in fresh.items():
                 self._classified[seen[index].track_id] = (frame.timestamp, thumb)
-        if self.follow is not None:
             self._grey = grey_copy(frame.pixels, self.follow.width)
         self._mode, self._threshold, self._since_detection = mode, threshold, 1
         live = self._result(frame, seen, mode, started, threshold, detected=True)
