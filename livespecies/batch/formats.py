@@ -17,6 +17,7 @@ from livespecies import __version__
 from livespecies.atomic import write_atomically
 from livespecies.batch.records import ImageRecord, record_to_dict
 from livespecies.serialization import prediction_to_dict
+from livespecies.spreadsheet_safe import safe_row
 
 FORMATS = ("text", "jsonl", "csv", "megadetector")
 
@@ -88,14 +89,14 @@ class CsvWriter:
         base = [str(record.path), result.width if result else "", result.height if result else "", record.error or ""]
         predictions = result.predictions if result else ()
         if not predictions:
-            self.writer.writerow(base + [""] * (len(CSV_COLUMNS) - len(base)))
+            self.writer.writerow(safe_row(base + [""] * (len(CSV_COLUMNS) - len(base))))
         for index, prediction in enumerate(predictions):
             d = prediction_to_dict(prediction)
             box = d["box"] or ["", "", "", ""]
             lineage = " > ".join(f"{t['rank']}:{t['name']}" for t in d["lineage"])
-            self.writer.writerow(base + [index, d["label"], d["common_name"] or "", d["scientific_name"] or "", d["rank"],
+            self.writer.writerow(safe_row(base + [index, d["label"], d["common_name"] or "", d["scientific_name"] or "", d["rank"],
                                          d["confidence"], *box, "" if d["detector_confidence"] is None else d["detector_confidence"],
-                                         lineage])  # fmt: skip
+                                         lineage]))  # fmt: skip
         self.stream.flush()
 
     def close(self) -> None:

@@ -22,6 +22,7 @@ from livespecies import __version__
 from livespecies.errors import UserError
 from livespecies.exports import camera_folders, place_file, public_camera, read_sidecar, scientific_taxon, utc_iso
 from livespecies.sightings.database import Sighting
+from livespecies.spreadsheet_safe import safe_dict
 
 VERSION = "1.0.2"
 PROFILE_URL = f"https://raw.githubusercontent.com/tdwg/camtrap-dp/{VERSION}/camtrap-dp-profile.json"
@@ -306,7 +307,7 @@ def write_camtrap_dp(sightings: Sequence[Sighting], folder: Path, sites: Mapping
         with path.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(handle, FIELDS[table], restval="")
             writer.writeheader()
-            writer.writerows(rows[table])
+            writer.writerows(safe_dict(row) for row in rows[table])
         tables.append(path)
     levels = ["event", "media"] if any(r["observationLevel"] == "media" for r in rows["observations"]) else ["event"]
     descriptor = folder / "datapackage.json"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from livespecies.exports import public_camera, scientific_taxon, utc_iso
 from livespecies.sightings.database import Sighting
+from livespecies.spreadsheet_safe import safe_cell, safe_dict
 
 COLUMNS = (
     "id", "camera", "status", "start_utc", "end_utc", "duration_s", "label", "scientific_name", "rank", "confidence",
@@ -15,12 +16,9 @@ COLUMNS = (
 )  # fmt: skip
 
 # A spreadsheet runs a cell that starts with one of these as a formula; a camera named "=HYPERLINK(...)" must stay text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def as_text(value: str) -> str:
     """A text cell a spreadsheet shows as written (a leading apostrophe is its own sign for "this is text")."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    return str(safe_cell(value))
 
 
 def sighting_row(s: Sighting) -> dict[str, str]:
@@ -55,5 +53,5 @@ def write_csv(sightings: Sequence[Sighting], path: Path) -> list[Path]:
         writer = csv.DictWriter(handle, COLUMNS)
         writer.writeheader()
         for s in sorted(sightings, key=lambda s: (s.started_at, s.id)):
-            writer.writerow(sighting_row(s))
+            writer.writerow(safe_dict(sighting_row(s)))
     return [path]

@@ -23,6 +23,7 @@ import cv2
 from livespecies import __version__
 from livespecies.atomic import write_atomically
 from livespecies.sightings.snapshots import SIDECAR_SCHEMA, SnapshotError, SnapshotFiles, slug, snapshot_stem
+from livespecies.spreadsheet_safe import safe_dict, unguarded
 from livespecies.types import Box, Frame, Prediction, Taxon
 
 NON_ANIMALS = ("empty", "human", "vehicle")
@@ -77,10 +78,10 @@ def known_classes(dataset: Path) -> list[Teaching]:
     if not table.is_file():
         return []
     with table.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+        rows = [{k: unguarded(v or "") for k, v in row.items() if k} for row in csv.DictReader(handle)]
     out = []
     for row in rows:
-        lineage = tuple(Taxon(*part.split(":", 1)) for part in (row.get("lineage") or "").split(";") if ":" in part)
+        lineage = tuple(Taxon(part.split(":", 1)[0], part.split(":", 1)[1]) for part in (row.get("lineage") or "").split(";") if ":" in part)
         out.append(Teaching(row["folder"], row.get("common_name") or row["folder"], row.get("scientific_name") or "", row.get("rank") or "",
                             lineage, (row.get("organism") or "yes") != "no"))  # fmt: skip
     return out
@@ -125,7 +126,7 @@ def _record_class(dataset: Path, teaching: Teaching) -> None:
     text = io.StringIO()
     writer = csv.DictWriter(text, fieldnames=LABEL_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows[name] for name in sorted(rows))
+    writer.writerows(safe_dict(rows[name]) for name in sorted(rows))
     write_atomically(dataset / "labels.csv", text.getvalue())
 
 

@@ -28,6 +28,7 @@ from typing import IO
 from livespecies.errors import UserError
 from livespecies.sightings.database import Sighting, SightingDatabase, SightingQuery
 from livespecies.sightings.log import iso
+from livespecies.spreadsheet_safe import safe_row
 
 EXIT_OK, EXIT_ERROR = 0, 2
 TABLE_COLUMNS = ("started", "ended", "camera", "label", "rank", "confidence", "frames", "status")
@@ -137,7 +138,7 @@ def write_sightings(rows: list[Sighting], fmt: str, out: IO[str]) -> None:
     if fmt == "csv":
         writer = csv.writer(out)
         writer.writerow(TABLE_COLUMNS)
-        writer.writerows(records)
+        writer.writerows(safe_row(r) for r in records)
         return
     widths = [max([len(c), *(len(r[i]) for r in records)]) for i, c in enumerate(TABLE_COLUMNS)]
     for line in [TABLE_COLUMNS, *records]:

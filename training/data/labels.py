@@ -22,6 +22,7 @@ from pathlib import Path
 from livespecies.errors import ModelError
 from livespecies.inference.contract import RANK_ORDER, LabelSpec
 from livespecies.inference.taxonomy import Taxonomy
+from livespecies.spreadsheet_safe import unguarded
 from livespecies.types import Taxon
 from training.data.dataset import DatasetError
 
@@ -44,6 +45,7 @@ def read_labels_csv(path: Path) -> dict[str, dict[str, str]]:
             raise DatasetError(f"Labels file {path} has unknown column(s) {', '.join(sorted(unknown))}; allowed: {', '.join(COLUMNS)}.")
         rows = {}
         for line, row in enumerate(reader, start=2):
+            row = {k: unguarded(v or "") for k, v in row.items() if k}  # written spreadsheet-safe by the window
             folder = (row.get("folder") or "").strip()
             if not folder:
                 raise DatasetError(f"Labels file {path}, line {line}: the folder name is empty.")
