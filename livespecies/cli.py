@@ -14,6 +14,7 @@ output could not be written.
 from __future__ import annotations
 
 import argparse
+import itertools
 import logging
 import os
 import sys
@@ -110,7 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     fmt.add_argument("--json", dest="format", action="store_const", const="jsonl", help="JSON Lines, one object per image")
     fmt.add_argument("--csv", dest="format", action="store_const", const="csv", help="CSV, one row per prediction")
-    classify.add_argument("--output", "-o", type=Path, help="write to this file instead of stdout")
+    classify.add_argument("--output", "-o", type=Path,
+                          help="write to this file instead of stdout; the run keeps a checkpoint beside it until it is complete")
+    classify.add_argument("--resume", action="store_true",
+                          help="continue an interrupted run of the same command (needs --output): nothing done twice, failures retried")
     classify.add_argument("--threshold", type=_fraction, default=defaults.threshold,
                           help=f"minimum confidence of a reported taxon (default {defaults.threshold})")
     classify.add_argument("--detector-threshold", type=_fraction, default=defaults.detector_threshold,
@@ -138,20 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _open_output(path: Path | None) -> IO[str]:
-    if path is None:
-        return sys.stdout
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return path.open("w", encoding="utf-8", newline="")
-    except OSError as exc:
-        raise UserError(f"Cannot write the output file {path} ({exc.strerror or exc}).") from None
-
-
 def run_classify(args: argparse.Namespace) -> int:
+    from livespecies.batch.checkpoint import Checkpoint
     from livespecies.batch.discover import find_images
     from livespecies.batch.formats import CsvWriter, JsonLinesWriter, MegaDetectorWriter, RecordWriter, TextWriter
-    from livespecies.batch.progress import ProgressBar
+    from livespecies.batch.progress import ProgressBar, Tally
+    from livespecies.batch.resumable import CheckpointWriter, count_in_background, file_digest, run_identity, to_do, write_output
     from livespecies.batch.run import classify_files
     from livespecies.capture.image_file import DecodedImage, load_image
     from livespecies.inference.defaults import default_classifier, default_detector
@@ -181,9 +177,13 @@ def run_classify(args: argparse.Namespace) -> int:
     )
     if species is not None and (warning := unknown_names_warning(species, unknown_names(species, recognizer.taxonomy))):
         print(f"livespecies: warning: {warning}", file=sys.stderr)
-    paths = list(find_images(args.paths))
-    if not paths:
+    if args.resume and args.output is None:
+        raise UserError("--resume continues a run that writes to a file: give the same --output FILE as that run.")
+    found = iter(find_images(args.paths))
+    first = next(found, None)
+    if first is None:
         raise UserError("No image files found in " + ", ".join(str(p) for p in args.paths) + ".")
+    paths = itertools.chain([first], found)  # streaming: the first photo starts while the walk goes on
 
     max_pixels = args.max_megapixels * 1_000_000
 
@@ -195,25 +195,57 @@ def run_classify(args: argparse.Namespace) -> int:
         return replace(recognizer.recognize(image.pixels), width=image.width, height=image.height)
 
     folders = [p for p in args.paths if p.is_dir()]
-    stream = _open_output(args.output if args.format != "megadetector" else None)
-    writer: RecordWriter
-    if args.format == "jsonl":
-        writer = JsonLinesWriter(stream)
-    elif args.format == "csv":
-        writer = CsvWriter(stream)
-    elif args.format == "megadetector":
-        writer = MegaDetectorWriter(stream, args.output, folders[0] if len(folders) == 1 else None, recognizer.model_ids)
-    else:
-        writer = TextWriter(stream)
+
+    def make_writer(stream: IO[str] | None) -> RecordWriter:
+        if args.format == "megadetector":
+            return MegaDetectorWriter(stream, args.output if stream is None else None, folders[0] if len(folders) == 1 else None,
+                                      recognizer.model_ids)  # fmt: skip
+        assert stream is not None
+        if args.format == "jsonl":
+            return JsonLinesWriter(stream)
+        return CsvWriter(stream) if args.format == "csv" else TextWriter(stream)
+
     show = sys.stderr.isatty() if args.progress is None else args.progress
-    try:
-        tally = classify_files(paths, recognise, writer, ProgressBar(sys.stderr, len(paths), show), decode=decode, jobs=jobs)
+    progress = ProgressBar(sys.stderr, None, show)
+    count_in_background(args.paths, progress)
+    tally = Tally()
+    if args.output is None:  # to stdout, record by record: nothing to resume
+        writer = make_writer(sys.stdout)
+        classify_files(paths, recognise, writer, progress, decode=decode, jobs=jobs, tally=tally)
         writer.close()
-    finally:
-        if stream is not sys.stdout:
-            stream.close()
+        print(tally.summary(), file=sys.stderr)
+        return EXIT_SOME_FAILED if tally.failed else EXIT_OK
+
+    settings_used = {"threshold": settings.threshold, "detector_threshold": settings.detector_threshold, "use_detector": settings.use_detector,
+                     "whole_frame_fallback": settings.whole_frame_fallback, "detector_size": settings.detector_size,
+                     "crop_padding": settings.crop_padding, "max_megapixels": args.max_megapixels,
+                     "species_list": file_digest(args.species_list) if args.species_list else None}  # fmt: skip
+    try:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        checkpoint = Checkpoint(args.output, run_identity(recognizer, settings_used, args.paths), resume=args.resume)
+    except OSError as exc:
+        raise UserError(f"Cannot write beside the output file {args.output} ({exc.strerror or exc}).") from None
+    recorder = CheckpointWriter(checkpoint)
+    try:
+        classify_files(to_do(paths, checkpoint, recorder, tally), recognise, recorder, progress, decode=decode, jobs=jobs, tally=tally)
+        recorder.close()
+    except KeyboardInterrupt:
+        checkpoint.close()
+        print(f"\nlivespecies: interrupted; {checkpoint.counts()[0]} images are recorded in {checkpoint.path}: "
+              "run the same command with --resume to go on.", file=sys.stderr)  # fmt: skip
+        raise SystemExit(130) from None
+    try:
+        write_output(checkpoint, args.output, make_writer, to_stream=args.format != "megadetector")
+    except OSError as exc:
+        checkpoint.close()
+        raise UserError(f"Cannot write the output file {args.output} ({exc.strerror or exc}); the results are kept in "
+                        f"{checkpoint.path}: run again with --resume once there is room.") from None  # fmt: skip
+    recorded, failed = checkpoint.counts()
+    checkpoint.close(remove=True)
     print(tally.summary(), file=sys.stderr)
-    return EXIT_SOME_FAILED if tally.failed else EXIT_OK
+    if tally.skipped:
+        print(f"livespecies: {args.output} holds all {recorded} images ({failed} failed), this run and the one it resumed.", file=sys.stderr)
+    return EXIT_SOME_FAILED if failed else EXIT_OK
 
 
 def run_gui_command(args: argparse.Namespace) -> int:

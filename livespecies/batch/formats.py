@@ -1,20 +1,21 @@
 """Output formats for ``livespecies classify``: text, JSON Lines, CSV and MegaDetector batch JSON.
 
-Line formats are written and flushed record by record, so an interrupted run
-over an archive keeps every row already produced. The MegaDetector format is one
-JSON document and is written when the run ends (atomically, if to a file).
+Line formats are written and flushed record by record. The MegaDetector format is one JSON document, written when
+the run ends (atomically, if to a file) from entries spooled to a temporary file, so memory stays flat. With
+``--output FILE`` every format is written at the end from the run's checkpoint (``checkpoint.py``).
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Protocol
 
 from livespecies import __version__
-from livespecies.atomic import write_atomically
+from livespecies.atomic import atomic_text_file
 from livespecies.batch.records import ImageRecord, record_to_dict
 from livespecies.serialization import prediction_to_dict
 from livespecies.spreadsheet_safe import safe_row
@@ -110,6 +111,9 @@ class MegaDetectorWriter:
     classification; detections the classifier could not name keep the category
     with no classification. Whole-frame predictions (no detector box) span the
     image. File paths are relative to ``base`` when they lie under it.
+
+    The image entries wait in a temporary file, not in memory: the document (one JSON object, whose category
+    tables are known only at the end) is written when the run ends, atomically if to a file.
     """
 
     def __init__(self, stream: IO[str] | None, path: Path | None, base: Path | None, model_ids: dict[str, str]) -> None:
@@ -117,7 +121,8 @@ class MegaDetectorWriter:
         self.path = path
         self.base = base
         self.model_ids = model_ids
-        self.images: list[dict[str, Any]] = []
+        self.spool: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")  # one image entry per line
+        self.count = 0
         self.categories: dict[str, str] = {}
         self.descriptions: dict[str, str] = {}
 
@@ -142,24 +147,24 @@ class MegaDetectorWriter:
         entry: dict[str, Any] = {"file": self._file(record.path)}
         if record.error or record.result is None:
             entry["failure"] = record.error or "unknown failure"
-            self.images.append(entry)
-            return
-        detections = []
-        for prediction in record.result.predictions:
-            d = prediction_to_dict(prediction)
-            conf = d["detector_confidence"] if d["detector_confidence"] is not None else d["confidence"]
-            # "classifier_models" is ours: which classifiers the answer rests on (the generalist, a specialist).
-            detections.append({"category": "1", "conf": conf, "bbox": d["box"] or [0.0, 0.0, 1.0, 1.0],
-                               "classifications": [[self._category(d), d["confidence"]]], "classifier_models": d["models"]})  # fmt: skip
-        for detection in record.result.unidentified:
-            assert detection.box is not None
-            detections.append({"category": "1", "conf": round(detection.score or 0.0, 4),
-                               "bbox": [round(v, 4) for v in detection.box.as_list()]})  # fmt: skip
-        entry["detections"] = detections
-        entry["max_detection_conf"] = max((d["conf"] for d in detections), default=0.0)
-        self.images.append(entry)
+        else:
+            detections = []
+            for prediction in record.result.predictions:
+                d = prediction_to_dict(prediction)
+                conf = d["detector_confidence"] if d["detector_confidence"] is not None else d["confidence"]
+                # "classifier_models" is ours: which classifiers the answer rests on (the generalist, a specialist).
+                detections.append({"category": "1", "conf": conf, "bbox": d["box"] or [0.0, 0.0, 1.0, 1.0],
+                                   "classifications": [[self._category(d), d["confidence"]]], "classifier_models": d["models"]})  # fmt: skip
+            for detection in record.result.unidentified:
+                assert detection.box is not None
+                detections.append({"category": "1", "conf": round(detection.score or 0.0, 4),
+                                   "bbox": [round(v, 4) for v in detection.box.as_list()]})  # fmt: skip
+            entry["detections"] = detections
+            entry["max_detection_conf"] = max((d["conf"] for d in detections), default=0.0)
+        self.spool.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        self.count += 1
 
-    def document(self) -> dict[str, Any]:
+    def header(self) -> dict[str, Any]:
         now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
         return {
             "info": {
@@ -174,14 +179,24 @@ class MegaDetectorWriter:
             "detection_categories": {"1": "animal", "2": "person", "3": "vehicle"},
             "classification_categories": self.categories,
             "classification_category_descriptions": {cat: key for key, cat in self.descriptions.items()},
-            "images": self.images,
         }
 
+    def _write_document(self, out: IO[str]) -> None:
+        head = json.dumps(self.header(), indent=1, ensure_ascii=False)
+        out.write(head[:-2] + ',\n "images": [')  # the header object, left open for the images
+        self.spool.seek(0)
+        for index, line in enumerate(self.spool):
+            out.write(("\n  " if index == 0 else ",\n  ") + line.rstrip("\n"))
+        out.write("\n ]\n}\n" if self.count else "]\n}\n")
+
     def close(self) -> None:
-        text = json.dumps(self.document(), indent=1, ensure_ascii=False)
-        if self.path is None:
-            assert self.stream is not None
-            self.stream.write(text + "\n")
-            self.stream.flush()
-            return
-        write_atomically(self.path, text + "\n")
+        try:
+            if self.path is None:
+                assert self.stream is not None
+                self._write_document(self.stream)
+                self.stream.flush()
+            else:
+                with atomic_text_file(self.path) as out:
+                    self._write_document(out)
+        finally:
+            self.spool.close()

@@ -16,6 +16,7 @@ class Tally:
     without_animals: int = 0
     failed: int = 0
     predictions: int = 0
+    skipped: int = 0  # already in the checkpoint of the run this one resumes
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -27,7 +28,8 @@ class Tally:
         return (
             f"Classified {self.images} image{'s' if self.images != 1 else ''} in {self.elapsed:.1f} s "
             f"({rate:.1f} images/s): {self.with_animals} with animals ({self.predictions} recognised), "
-            f"{self.without_animals} with none, {self.failed} failed."
+            f"{self.without_animals} with none, {self.failed} failed"
+            + (f"; {self.skipped} done before, skipped." if self.skipped else ".")
         )
 
 
@@ -58,15 +60,19 @@ class ProgressBar:
             return
         self._last_draw = now
         rate = tally.images / tally.elapsed if tally.elapsed > 0 else 0.0
-        if self.total:
-            done = tally.images / self.total
+        total = self.total
+        if total:
+            finished = tally.images + tally.skipped
+            done = min(1.0, finished / total)
             bar = "#" * int(done * self.width)
-            eta = format_duration((self.total - tally.images) / rate) if rate > 0 else "?"
-            line = f"[{bar:<{self.width}}] {tally.images}/{self.total} {done:4.0%} {rate:.1f} img/s ETA {eta}"
+            eta = format_duration((total - finished) / rate) if rate > 0 else "?"
+            line = f"[{bar:<{self.width}}] {finished}/{total} {done:4.0%} {rate:.1f} img/s ETA {eta}"
         else:
-            line = f"{tally.images} images {rate:.1f} img/s"
+            line = f"{tally.images + tally.skipped} images {rate:.1f} img/s (counting…)"
         if tally.failed:
             line += f"  {tally.failed} failed"
+        if tally.skipped:
+            line += f"  {tally.skipped} skipped (done before)"
         self.stream.write("\r" + line + "\x1b[K")
         self.stream.flush()
 

@@ -45,9 +45,11 @@ def classify_files(
     progress: ProgressBar,
     decode: Decoder = load_image,
     jobs: int = 2,
+    tally: Tally | None = None,
 ) -> Tally:
-    """Classify every path, ``jobs`` photos at a time; records are written in the order of ``paths``."""
-    tally = Tally()
+    """Classify every path, ``jobs`` photos at a time; records are written in the order of ``paths``.
+    ``paths`` may be a generator that is still walking an archive: photos start as they are found."""
+    tally = tally or Tally()
     window = max(2, 2 * jobs)  # photos in flight: enough to keep every job busy, few enough to bound memory
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="classify") as pool:
         pending: deque[Future[ImageRecord]] = deque()

@@ -46,9 +46,11 @@ def test_the_export_matches_what_classify_writes(document: tuple[Path, dict], re
     out, doc = document
     [bear] = [image for image in doc["images"] if image["file"].endswith("_polar-bear.raw.jpg")]
     live = recognizer.recognize(load_image(photos / "animals/explore_world_animals-polar_bear.webp").pixels)
-    writer = MegaDetectorWriter(io.StringIO(), None, out, recognizer.model_ids)
+    stream = io.StringIO()
+    writer = MegaDetectorWriter(stream, None, out, recognizer.model_ids)
     writer.write(ImageRecord(out / bear["file"], live, None))
-    assert writer.document()["images"] == [bear]
+    writer.close()
+    assert json.loads(stream.getvalue())["images"] == [bear]
 
 
 def test_the_document(document: tuple[Path, dict], sightings: SightingsFixture) -> None:  # type: ignore[type-arg]

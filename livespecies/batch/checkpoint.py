@@ -1,0 +1,157 @@
+"""The durable record of a ``classify`` run: a SQLite file beside the output, so an interrupted run can resume.
+
+    OUTPUT.checkpoint.sqlite
+      run(key, value)                      what the run was made with: models, settings, inputs
+      records(path, seq, failed, record)   one row per image, the lossless record as JSON
+
+Each checkpoint is one transaction that appends the records finished since the last
+(a few B-tree pages, whatever the size of the archive), instead of rewriting a
+growing file as MegaDetector's checkpoints do. SQLite's journal makes it atomic: a
+``kill -9`` or a power cut loses at most the records of the last second, which are
+then simply classified again. The outputs (JSON Lines, CSV, MegaDetector JSON, text)
+are written from this record at the end, in input order, streaming, so memory does
+not grow with the archive. The file is removed once the output is complete.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from livespecies.batch.records import ImageRecord
+from livespecies.errors import UserError
+from livespecies.types import Box, Detection, Prediction, Result, Taxon
+
+FORMAT = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS run (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS records (path TEXT PRIMARY KEY, seq INTEGER NOT NULL, failed INTEGER NOT NULL, record TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS records_order ON records (seq, path);
+"""
+# What a resumed run must share with the run it continues, in the order a difference is reported.
+IDENTITY_PARTS = ("models", "settings", "inputs", "format")
+
+
+def checkpoint_path(output: Path) -> Path:
+    return output.with_name(output.name + ".checkpoint.sqlite")
+
+
+def _taxon(t: Taxon) -> list[Any]:
+    return [t.rank, t.name, t.common_name, t.scientific]
+
+
+def _box(box: Box | None) -> list[float] | None:
+    return None if box is None else [box.x, box.y, box.w, box.h]
+
+
+def record_to_row(record: ImageRecord) -> str:
+    """Every field of the record, floats unrounded: outputs written from the checkpoint equal a direct run's."""
+    result = record.result
+    data: dict[str, Any] = {"path": str(record.path), "error": record.error, "result": None}
+    if result is not None:
+        data["result"] = {
+            "width": result.width, "height": result.height, "mode": result.mode,
+            "predictions": [{"taxon": _taxon(p.taxon), "confidence": p.confidence, "lineage": [_taxon(t) for t in p.lineage],
+                             "box": _box(p.box), "detector_score": p.detector_score, "models": list(p.models)}
+                            for p in result.predictions],
+            "unidentified": [{"box": _box(d.box), "score": d.score} for d in result.unidentified],
+        }  # fmt: skip
+    return json.dumps(data, ensure_ascii=False)
+
+
+def record_from_row(text: str) -> ImageRecord:
+    data = json.loads(text)
+    raw = data["result"]
+    result = None
+    if raw is not None:
+        predictions = tuple(
+            Prediction(Taxon(*p["taxon"]), p["confidence"], tuple(Taxon(*t) for t in p["lineage"]),
+                       Box(*p["box"]) if p["box"] else None, p["detector_score"], tuple(p["models"]))
+            for p in raw["predictions"]
+        )  # fmt: skip
+        unidentified = tuple(Detection(Box(*d["box"]) if d["box"] else None, d["score"]) for d in raw["unidentified"])
+        result = Result(raw["width"], raw["height"], predictions, unidentified, raw["mode"])
+    return ImageRecord(Path(data["path"]), result, data["error"])
+
+
+def _describe(part: str, old: Any, new: Any) -> str:
+    if isinstance(old, dict) and isinstance(new, dict):
+        changed = [f"{k} {old.get(k)!r} → {new.get(k)!r}" for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+        return f"other {part} ({'; '.join(changed[:3])})"
+    return f"other {part} ({old!r} → {new!r})"
+
+
+class Checkpoint:
+    """Open (or, with ``resume``, continue) the checkpoint of the run that writes ``output``."""
+
+    def __init__(self, output: Path, identity: dict[str, Any], resume: bool, every: float = 1.0) -> None:
+        self.path = checkpoint_path(output)
+        self.every = every
+        existed = self.path.exists()
+        if existed and not resume:
+            raise UserError(f"{self.path} holds an interrupted run for {output}: add --resume to continue it, or delete it to start again.")
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a killed process loses nothing committed
+            self.db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise UserError(f"{self.path} cannot be used as a checkpoint ({exc}); delete it to start again.") from None
+        identity = {**identity, "format": FORMAT}
+        stored = dict(self.db.execute("SELECT key, value FROM run").fetchall())
+        if stored:
+            for part in IDENTITY_PARTS:
+                old, new = json.loads(stored.get(part, "null")), identity.get(part)
+                if old != new:
+                    self.db.close()
+                    raise UserError(f"Cannot resume {output}: it was made with {_describe(part, old, new)}; "
+                                    f"delete {self.path.name} to start again.")  # fmt: skip
+        else:
+            self.db.execute("BEGIN")
+            self.db.executemany("INSERT INTO run VALUES (?, ?)", [(k, json.dumps(v, sort_keys=True)) for k, v in identity.items()])
+            self.db.execute("COMMIT")
+        self.resumed = bool(stored)
+        self._pending: list[tuple[str, int, int, str]] = []
+        self._last_commit = time.monotonic()
+
+    def done(self, path: Path) -> bool:
+        """Classified without error in an earlier attempt (failed images are tried again)."""
+        row = self.db.execute("SELECT failed FROM records WHERE path = ?", (str(path),)).fetchone()
+        return row is not None and row[0] == 0
+
+    def add(self, seq: int, record: ImageRecord) -> None:
+        self._pending.append((str(record.path), seq, int(record.failed), record_to_row(record)))
+        if time.monotonic() - self._last_commit >= self.every:
+            self.commit()
+
+    def commit(self) -> None:
+        if self._pending:
+            self.db.execute("BEGIN")
+            self.db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?)", self._pending)
+            self.db.execute("COMMIT")
+            self._pending = []
+        self._last_commit = time.monotonic()
+
+    def records(self) -> Iterator[ImageRecord]:
+        """Every record, in input order, read a page at a time."""
+        self.commit()
+        cursor = self.db.execute("SELECT record FROM records ORDER BY seq, path")
+        while rows := cursor.fetchmany(256):
+            for (text,) in rows:
+                yield record_from_row(text)
+
+    def counts(self) -> tuple[int, int]:
+        """(images recorded, of which failed)."""
+        total, failed = self.db.execute("SELECT COUNT(*), COALESCE(SUM(failed), 0) FROM records").fetchone()
+        return int(total), int(failed)
+
+    def close(self, remove: bool = False) -> None:
+        self.commit()
+        self.db.close()
+        if remove:
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(self.path) + suffix).unlink(missing_ok=True)

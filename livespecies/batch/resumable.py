@@ -1,0 +1,104 @@
+"""A ``classify`` run over an archive: streaming discovery, the checkpoint as the durable record, outputs at the end.
+
+    find_images (streams) ─► skip what the checkpoint has ─► classify_files ─► checkpoint (a transaction a second)
+                                                                                    │ at the end, in input order
+                                                                                    ▼
+                                                             JSON Lines / CSV / MegaDetector / text, written atomically
+
+The first photo is classified as soon as the walk finds it, while a second walk counts the archive for the
+progress bar's total and time left.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from livespecies.atomic import atomic_text_file
+from livespecies.batch.checkpoint import Checkpoint
+from livespecies.batch.discover import find_images
+from livespecies.batch.formats import RecordWriter
+from livespecies.batch.progress import ProgressBar, Tally
+from livespecies.batch.records import ImageRecord
+from livespecies.inference.engine import Recognizer
+
+
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def run_identity(recognizer: Recognizer, settings: dict[str, Any], inputs: Iterable[Path]) -> dict[str, Any]:
+    """What a resumed run must share with the run it continues: the exact model files, the settings that change
+    answers, and the inputs named on the command line."""
+    models = {"classifier": recognizer.classifier.generalist.model.sha256}
+    for specialist in recognizer.classifier.specialists:
+        models[f"specialist {specialist.scope.name}"] = specialist.classifier.model.sha256
+    if recognizer.detector is not None:
+        models["detector"] = recognizer.detector.model.sha256
+    return {"models": models, "settings": settings, "inputs": [str(p.resolve()) for p in inputs]}
+
+
+class CheckpointWriter:
+    """The classify loop's writer when the checkpoint is the record: each record goes in with its input position."""
+
+    def __init__(self, checkpoint: Checkpoint) -> None:
+        self.checkpoint = checkpoint
+        self.positions: dict[Path, list[int]] = {}  # only photos in flight: bounded by the loop's window
+
+    def expect(self, seq: int, path: Path) -> None:
+        self.positions.setdefault(path, []).append(seq)
+
+    def write(self, record: ImageRecord) -> None:
+        seqs = self.positions[record.path]
+        seq = seqs.pop(0)
+        if not seqs:
+            del self.positions[record.path]
+        self.checkpoint.add(seq, record)
+
+    def close(self) -> None:
+        self.checkpoint.commit()
+
+
+def to_do(paths: Iterator[Path], checkpoint: Checkpoint | None, writer: CheckpointWriter | None, tally: Tally) -> Iterator[Path]:
+    """The discovered paths, numbered in input order, without those the checkpoint already holds."""
+    for seq, path in enumerate(paths):
+        if checkpoint is not None and checkpoint.done(path):
+            tally.skipped += 1
+            continue
+        if writer is not None:
+            writer.expect(seq, path)
+        yield path
+
+
+def count_in_background(paths: list[Path], progress: ProgressBar) -> threading.Thread:
+    """Walk the archive a second time, only counting, and give the progress bar its total when done."""
+
+    def count() -> None:
+        progress.total = sum(1 for _ in find_images(paths))
+
+    thread = threading.Thread(target=count, name="count", daemon=True)
+    thread.start()
+    return thread
+
+
+def write_output(checkpoint: Checkpoint, output: Path, make_writer: Callable[[IO[str] | None], RecordWriter], to_stream: bool) -> None:
+    """The user's output from the checkpoint, in input order, streaming. ``to_stream``: the writer is given a text file
+    (line formats, written atomically here); otherwise it writes ``output`` itself (MegaDetector JSON)."""
+    if to_stream:
+        with atomic_text_file(output) as stream:
+            writer = make_writer(stream)
+            for record in checkpoint.records():
+                writer.write(record)
+            writer.close()
+    else:
+        writer = make_writer(None)
+        for record in checkpoint.records():
+            writer.write(record)
+        writer.close()
