@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from livespecies.sightings.teach import Teaching, known_classes, save_example
@@ -41,8 +43,9 @@ def test_classify_csv_neutralises_a_formula_file_name(tmp_path: Path, photos: Pa
     evil = folder / '=HYPERLINK("http:__example.invalid","open me").webp'
     shutil.copy(photos / "animals" / "explore_world_animals-polar_bear.webp", evil)
     # Run from the card's folder, so that the path cell starts with the file name, as a relative path does.
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     done = subprocess.run([sys.executable, "-m", "livespecies", "classify", "--csv", evil.name], capture_output=True, text=True,
-                          timeout=240, cwd=folder, env={**__import__("os").environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})  # fmt: skip
+                          timeout=240, cwd=folder, env=env)  # fmt: skip
     assert done.returncode == 0, done.stderr
     values = cells(done.stdout)
     assert "'" + evil.name in values
@@ -54,7 +57,7 @@ def test_a_class_named_like_a_formula_is_written_safe_and_read_back_as_named(tmp
     """The window's teach-a-class labels.csv: safe in a spreadsheet, and the class keeps its name for training."""
     name = "=cmd|' /C calc'!A0"
     teaching = Teaching(name, name, "", "species", (Taxon("class", "Mammalia"),), True)
-    frame = Frame(1, 0.0, 0.0, __import__("numpy").zeros((32, 32, 3), "uint8"))
+    frame = Frame(1, 0.0, 0.0, np.zeros((32, 32, 3), np.uint8))
     save_example(tmp_path, teaching, frame, None, "test")
     text = (tmp_path / "labels.csv").read_text(encoding="utf-8")
     assert "'" + name in text and not any(c.startswith("=") for c in cells(text))
