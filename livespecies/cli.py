@@ -113,6 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--csv", dest="format", action="store_const", const="csv", help="CSV, one row per prediction")
     classify.add_argument("--output", "-o", type=Path,
                           help="write to this file instead of stdout; the run keeps a checkpoint beside it until it is complete")
+    classify.add_argument("--annotate", type=Path, metavar="DIR",
+                          help="also write a copy of each photo with its boxes and labels drawn, mirroring the input folders")
     classify.add_argument("--resume", action="store_true",
                           help="continue an interrupted run of the same command (needs --output): nothing done twice, failures retried")
     classify.add_argument("--threshold", type=_fraction, default=defaults.threshold,
@@ -143,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_classify(args: argparse.Namespace) -> int:
+    from livespecies.batch.annotate import copy_path, write_annotated
     from livespecies.batch.checkpoint import Checkpoint
     from livespecies.batch.discover import find_images
     from livespecies.batch.formats import CsvWriter, JsonLinesWriter, MegaDetectorWriter, RecordWriter, TextWriter
@@ -205,13 +208,19 @@ def run_classify(args: argparse.Namespace) -> int:
             return JsonLinesWriter(stream)
         return CsvWriter(stream) if args.format == "csv" else TextWriter(stream)
 
+    afterwards = None
+    if args.annotate is not None:
+
+        def afterwards(path: Path, image: DecodedImage, result: Result) -> None:
+            write_annotated(image.pixels, result, copy_path(path, args.paths, args.annotate))
+
     show = sys.stderr.isatty() if args.progress is None else args.progress
     progress = ProgressBar(sys.stderr, None, show)
     count_in_background(args.paths, progress)
     tally = Tally()
     if args.output is None:  # to stdout, record by record: nothing to resume
         writer = make_writer(sys.stdout)
-        classify_files(paths, recognise, writer, progress, decode=decode, jobs=jobs, tally=tally)
+        classify_files(paths, recognise, writer, progress, decode=decode, jobs=jobs, tally=tally, afterwards=afterwards)
         writer.close()
         print(tally.summary(), file=sys.stderr)
         return EXIT_SOME_FAILED if tally.failed else EXIT_OK
@@ -227,8 +236,12 @@ def run_classify(args: argparse.Namespace) -> int:
         raise UserError(f"Cannot write beside the output file {args.output} ({exc.strerror or exc}).") from None
     recorder = CheckpointWriter(checkpoint)
     try:
-        classify_files(to_do(paths, checkpoint, recorder, tally), recognise, recorder, progress, decode=decode, jobs=jobs, tally=tally)
+        classify_files(to_do(paths, checkpoint, recorder, tally), recognise, recorder, progress, decode=decode, jobs=jobs, tally=tally,
+                       afterwards=afterwards)  # fmt: skip
         recorder.close()
+    except UserError:
+        checkpoint.close()  # what was recorded stays recorded: the message says to resume
+        raise
     except KeyboardInterrupt:
         checkpoint.close()
         print(f"\nlivespecies: interrupted; {checkpoint.counts()[0]} images are recorded in {checkpoint.path}: "

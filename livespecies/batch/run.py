@@ -26,12 +26,17 @@ from livespecies.types import Result
 
 Decoder = Callable[[Path], DecodedImage]
 Recognise = Callable[[DecodedImage], Result]
+Afterwards = Callable[[Path, DecodedImage, Result], None]  # in the worker, before the record is written (annotated copies)
 
 
-def _record(path: Path, decode: Decoder, recognise: Recognise) -> ImageRecord:
+def _record(path: Path, decode: Decoder, recognise: Recognise, afterwards: Afterwards | None) -> ImageRecord:
     """One photo, start to end; a bad file becomes an error record."""
     try:
-        return ImageRecord(path, recognise(decode(path)), None)
+        image = decode(path)
+        result = recognise(image)
+        if afterwards is not None:
+            afterwards(path, image, result)
+        return ImageRecord(path, result, None)
     except ImageError as exc:
         return ImageRecord(path, None, str(exc))
     except MemoryError:
@@ -46,6 +51,7 @@ def classify_files(
     decode: Decoder = load_image,
     jobs: int = 2,
     tally: Tally | None = None,
+    afterwards: Afterwards | None = None,
 ) -> Tally:
     """Classify every path, ``jobs`` photos at a time; records are written in the order of ``paths``.
     ``paths`` may be a generator that is still walking an archive: photos start as they are found."""
@@ -68,7 +74,7 @@ def classify_files(
             progress.update(tally)
 
         for path in paths:
-            pending.append(pool.submit(_record, path, decode, recognise))
+            pending.append(pool.submit(_record, path, decode, recognise, afterwards))
             if len(pending) >= window:
                 write_oldest()
         while pending:
