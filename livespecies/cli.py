@@ -39,6 +39,16 @@ def _fraction(text: str) -> float:
     return value
 
 
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not 0.01 <= value <= 60.0:
+        raise argparse.ArgumentTypeError(f"{value} is outside 0.01 to 60 frames per second")
+    return value
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -113,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--csv", dest="format", action="store_const", const="csv", help="CSV, one row per prediction")
     classify.add_argument("--output", "-o", type=Path,
                           help="write to this file instead of stdout; the run keeps a checkpoint beside it until it is complete")
+    classify.add_argument("--clip-rate", type=_rate, default=1.0, metavar="PER_SECOND",
+                          help="video clips: frames recognised per second, plus one at each scene change (default 1)")
+    classify.add_argument("--frames", action="store_true", help="video clips: also output each sampled frame's answer (JSON Lines, CSV)")
     classify.add_argument("--annotate", type=Path, metavar="DIR",
                           help="also write a copy of each photo with its boxes and labels drawn, mirroring the input folders")
     classify.add_argument("--resume", action="store_true",
@@ -185,7 +198,7 @@ def run_classify(args: argparse.Namespace) -> int:
     found = iter(find_images(args.paths))
     first = next(found, None)
     if first is None:
-        raise UserError("No image files found in " + ", ".join(str(p) for p in args.paths) + ".")
+        raise UserError("No image files or video clips found in " + ", ".join(str(p) for p in args.paths) + ".")
     paths = itertools.chain([first], found)  # streaming: the first photo starts while the walk goes on
 
     max_pixels = args.max_megapixels * 1_000_000
@@ -205,8 +218,8 @@ def run_classify(args: argparse.Namespace) -> int:
                                       recognizer.model_ids)  # fmt: skip
         assert stream is not None
         if args.format == "jsonl":
-            return JsonLinesWriter(stream)
-        return CsvWriter(stream) if args.format == "csv" else TextWriter(stream)
+            return JsonLinesWriter(stream, args.frames)
+        return CsvWriter(stream, args.frames) if args.format == "csv" else TextWriter(stream)
 
     afterwards = None
     if args.annotate is not None:
@@ -220,14 +233,15 @@ def run_classify(args: argparse.Namespace) -> int:
     tally = Tally()
     if args.output is None:  # to stdout, record by record: nothing to resume
         writer = make_writer(sys.stdout)
-        classify_files(paths, recognise, writer, progress, decode=decode, jobs=jobs, tally=tally, afterwards=afterwards)
+        classify_files(paths, recognise, writer, progress, decode=decode, jobs=jobs, tally=tally, afterwards=afterwards,
+                       clip_rate=args.clip_rate)  # fmt: skip
         writer.close()
         print(tally.summary(), file=sys.stderr)
         return EXIT_SOME_FAILED if tally.failed else EXIT_OK
 
     settings_used = {"threshold": settings.threshold, "detector_threshold": settings.detector_threshold, "use_detector": settings.use_detector,
                      "whole_frame_fallback": settings.whole_frame_fallback, "detector_size": settings.detector_size,
-                     "crop_padding": settings.crop_padding, "max_megapixels": args.max_megapixels,
+                     "crop_padding": settings.crop_padding, "max_megapixels": args.max_megapixels, "clip_rate": args.clip_rate,
                      "species_list": file_digest(args.species_list) if args.species_list else None}  # fmt: skip
     try:
         args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -237,7 +251,7 @@ def run_classify(args: argparse.Namespace) -> int:
     recorder = CheckpointWriter(checkpoint)
     try:
         classify_files(to_do(paths, checkpoint, recorder, tally), recognise, recorder, progress, decode=decode, jobs=jobs, tally=tally,
-                       afterwards=afterwards)  # fmt: skip
+                       afterwards=afterwards, clip_rate=args.clip_rate)  # fmt: skip
         recorder.close()
     except UserError:
         checkpoint.close()  # what was recorded stays recorded: the message says to resume

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from livespecies.batch.clips import Clip, ClipFrame, ClipTaxon
 from livespecies.batch.records import ImageRecord
 from livespecies.errors import UserError
 from livespecies.types import Box, Detection, Prediction, Result, Taxon
@@ -48,34 +49,52 @@ def _box(box: Box | None) -> list[float] | None:
     return None if box is None else [box.x, box.y, box.w, box.h]
 
 
+def _prediction_to(p: Prediction) -> dict[str, Any]:
+    return {"taxon": _taxon(p.taxon), "confidence": p.confidence, "lineage": [_taxon(t) for t in p.lineage], "box": _box(p.box),
+            "detector_score": p.detector_score, "models": list(p.models)}  # fmt: skip
+
+
+def _prediction_from(p: dict[str, Any]) -> Prediction:
+    return Prediction(Taxon(*p["taxon"]), p["confidence"], tuple(Taxon(*t) for t in p["lineage"]), Box(*p["box"]) if p["box"] else None,
+                      p["detector_score"], tuple(p["models"]))  # fmt: skip
+
+
+def _result_to(result: Result) -> dict[str, Any]:
+    return {"width": result.width, "height": result.height, "mode": result.mode,
+            "predictions": [_prediction_to(p) for p in result.predictions],
+            "unidentified": [{"box": _box(d.box), "score": d.score} for d in result.unidentified]}  # fmt: skip
+
+
+def _result_from(raw: dict[str, Any]) -> Result:
+    unidentified = tuple(Detection(Box(*d["box"]) if d["box"] else None, d["score"]) for d in raw["unidentified"])
+    return Result(raw["width"], raw["height"], tuple(_prediction_from(p) for p in raw["predictions"]), unidentified, raw["mode"])
+
+
 def record_to_row(record: ImageRecord) -> str:
     """Every field of the record, floats unrounded: outputs written from the checkpoint equal a direct run's."""
-    result = record.result
-    data: dict[str, Any] = {"path": str(record.path), "error": record.error, "result": None}
-    if result is not None:
-        data["result"] = {
-            "width": result.width, "height": result.height, "mode": result.mode,
-            "predictions": [{"taxon": _taxon(p.taxon), "confidence": p.confidence, "lineage": [_taxon(t) for t in p.lineage],
-                             "box": _box(p.box), "detector_score": p.detector_score, "models": list(p.models)}
-                            for p in result.predictions],
-            "unidentified": [{"box": _box(d.box), "score": d.score} for d in result.unidentified],
+    data: dict[str, Any] = {"path": str(record.path), "error": record.error, "result": None, "clip": None}
+    if record.result is not None:
+        data["result"] = _result_to(record.result)
+    clip = record.clip
+    if clip is not None:
+        data["clip"] = {
+            "frame_rate": clip.frame_rate, "frame_count": clip.frame_count,
+            "taxa": [{"prediction": _prediction_to(t.prediction), "first": t.first_seconds, "last": t.last_seconds, "best": t.best_frame}
+                     for t in clip.taxa],
+            "frames": [{"index": f.index, "seconds": f.seconds, "result": _result_to(f.result)} for f in clip.frames],
         }  # fmt: skip
     return json.dumps(data, ensure_ascii=False)
 
 
 def record_from_row(text: str) -> ImageRecord:
     data = json.loads(text)
-    raw = data["result"]
-    result = None
-    if raw is not None:
-        predictions = tuple(
-            Prediction(Taxon(*p["taxon"]), p["confidence"], tuple(Taxon(*t) for t in p["lineage"]),
-                       Box(*p["box"]) if p["box"] else None, p["detector_score"], tuple(p["models"]))
-            for p in raw["predictions"]
-        )  # fmt: skip
-        unidentified = tuple(Detection(Box(*d["box"]) if d["box"] else None, d["score"]) for d in raw["unidentified"])
-        result = Result(raw["width"], raw["height"], predictions, unidentified, raw["mode"])
-    return ImageRecord(Path(data["path"]), result, data["error"])
+    result = _result_from(data["result"]) if data["result"] is not None else None
+    clip = None
+    if (raw := data.get("clip")) is not None:
+        clip = Clip(raw["frame_rate"], raw["frame_count"],
+                    tuple(ClipTaxon(_prediction_from(t["prediction"]), t["first"], t["last"], t["best"]) for t in raw["taxa"]),
+                    tuple(ClipFrame(f["index"], f["seconds"], _result_from(f["result"])) for f in raw["frames"]))  # fmt: skip
+    return ImageRecord(Path(data["path"]), result, data["error"], clip)
 
 
 def _describe(part: str, old: Any, new: Any) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import tempfile
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -19,6 +20,7 @@ from livespecies.atomic import atomic_text_file
 from livespecies.batch.records import ImageRecord, record_to_dict
 from livespecies.serialization import prediction_to_dict
 from livespecies.spreadsheet_safe import safe_row
+from livespecies.types import Result
 
 FORMATS = ("text", "jsonl", "csv", "megadetector")
 
@@ -60,11 +62,12 @@ class TextWriter:
 
 
 class JsonLinesWriter:
-    def __init__(self, stream: IO[str]) -> None:
+    def __init__(self, stream: IO[str], frames: bool = False) -> None:
         self.stream = stream
+        self.frames = frames  # a clip's sampled frames too
 
     def write(self, record: ImageRecord) -> None:
-        self.stream.write(json.dumps(record_to_dict(record), ensure_ascii=False) + "\n")
+        self.stream.write(json.dumps(record_to_dict(record, self.frames), ensure_ascii=False) + "\n")
         self.stream.flush()
 
     def close(self) -> None:
@@ -74,20 +77,23 @@ class JsonLinesWriter:
 CSV_COLUMNS = (
     "path", "width", "height", "error", "prediction", "label", "common_name", "scientific_name", "rank",
     "confidence", "box_x", "box_y", "box_w", "box_h", "detector_confidence", "lineage",
+    "first_seen_s", "last_seen_s", "best_frame",  # video clips: when the taxon was seen, and its best frame
 )  # fmt: skip
 
 
 class CsvWriter:
-    """One row per prediction; an image with none (or an error) still gets one row."""
+    """One row per prediction; an image with none (or an error) still gets one row. A clip's rows say when each
+    taxon was first and last seen; with ``frames``, each sampled frame follows as rows named ``clip.mp4/frame000123.jpg``
+    (MegaDetector's convention for video frames)."""
 
-    def __init__(self, stream: IO[str]) -> None:
+    def __init__(self, stream: IO[str], frames: bool = False) -> None:
         self.stream = stream
+        self.frames = frames
         self.writer = csv.writer(stream)
         self.writer.writerow(CSV_COLUMNS)
 
-    def write(self, record: ImageRecord) -> None:
-        result = record.result
-        base = [str(record.path), result.width if result else "", result.height if result else "", record.error or ""]
+    def _rows(self, name: str, result: Result | None, error: str | None, timing: Sequence[tuple[float, float, int]] = ()) -> None:
+        base = [name, result.width if result else "", result.height if result else "", error or ""]
         predictions = result.predictions if result else ()
         if not predictions:
             self.writer.writerow(safe_row(base + [""] * (len(CSV_COLUMNS) - len(base))))
@@ -95,13 +101,27 @@ class CsvWriter:
             d = prediction_to_dict(prediction)
             box = d["box"] or ["", "", "", ""]
             lineage = " > ".join(f"{t['rank']}:{t['name']}" for t in d["lineage"])
+            seen = [round(timing[index][0], 3), round(timing[index][1], 3), timing[index][2]] if timing else ["", "", ""]
             self.writer.writerow(safe_row(base + [index, d["label"], d["common_name"] or "", d["scientific_name"] or "", d["rank"],
-                                         d["confidence"], *box, "" if d["detector_confidence"] is None else d["detector_confidence"],
-                                         lineage]))  # fmt: skip
+                                                  d["confidence"], *box, "" if d["detector_confidence"] is None else d["detector_confidence"],
+                                                  lineage, *seen]))  # fmt: skip
+
+    def write(self, record: ImageRecord) -> None:
+        clip = record.clip
+        timing = [(t.first_seconds, t.last_seconds, t.best_frame) for t in clip.taxa] if clip else []
+        self._rows(str(record.path), record.result, record.error, timing)
+        if clip is not None and self.frames:
+            for frame in clip.frames:
+                self._rows(frame_name(str(record.path), frame.index), frame.result, None)
         self.stream.flush()
 
     def close(self) -> None:
         self.stream.flush()
+
+
+def frame_name(clip: str, index: int) -> str:
+    """A sampled frame as MegaDetector names video frames: the clip's path, then ``frame000123.jpg``."""
+    return f"{clip}/frame{index:06d}.jpg"
 
 
 class MegaDetectorWriter:
@@ -144,18 +164,27 @@ class MegaDetectorWriter:
         return path.as_posix()
 
     def write(self, record: ImageRecord) -> None:
-        entry: dict[str, Any] = {"file": self._file(record.path)}
-        if record.error or record.result is None:
-            entry["failure"] = record.error or "unknown failure"
+        if record.clip is not None:  # MegaDetector's video convention: a row per sampled frame, with the clip's frame rate
+            for frame in record.clip.frames:
+                self._write_entry(frame_name(self._file(record.path), frame.index), frame.result, None, round(record.clip.frame_rate, 3))
+        else:
+            self._write_entry(self._file(record.path), record.result, record.error)
+
+    def _write_entry(self, name: str, result: Result | None, error: str | None, frame_rate: float | None = None) -> None:
+        entry: dict[str, Any] = {"file": name}
+        if frame_rate is not None:
+            entry["frame_rate"] = frame_rate
+        if error or result is None:
+            entry["failure"] = error or "unknown failure"
         else:
             detections = []
-            for prediction in record.result.predictions:
+            for prediction in result.predictions:
                 d = prediction_to_dict(prediction)
                 conf = d["detector_confidence"] if d["detector_confidence"] is not None else d["confidence"]
                 # "classifier_models" is ours: which classifiers the answer rests on (the generalist, a specialist).
                 detections.append({"category": "1", "conf": conf, "bbox": d["box"] or [0.0, 0.0, 1.0, 1.0],
                                    "classifications": [[self._category(d), d["confidence"]]], "classifier_models": d["models"]})  # fmt: skip
-            for detection in record.result.unidentified:
+            for detection in result.unidentified:
                 assert detection.box is not None
                 detections.append({"category": "1", "conf": round(detection.score or 0.0, 4),
                                    "bbox": [round(v, 4) for v in detection.box.as_list()]})  # fmt: skip

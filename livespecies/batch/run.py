@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+from livespecies.batch.clips import is_video, read_clip
 from livespecies.batch.formats import RecordWriter
 from livespecies.batch.progress import ProgressBar, Tally
 from livespecies.batch.records import ImageRecord
@@ -29,9 +30,12 @@ Recognise = Callable[[DecodedImage], Result]
 Afterwards = Callable[[Path, DecodedImage, Result], None]  # in the worker, before the record is written (annotated copies)
 
 
-def _record(path: Path, decode: Decoder, recognise: Recognise, afterwards: Afterwards | None) -> ImageRecord:
-    """One photo, start to end; a bad file becomes an error record."""
+def _record(path: Path, decode: Decoder, recognise: Recognise, afterwards: Afterwards | None, clip_rate: float) -> ImageRecord:
+    """One photo or clip, start to end; a bad file becomes an error record."""
     try:
+        if is_video(path):
+            result, clip = read_clip(path, lambda pixels: recognise(DecodedImage(pixels, pixels.shape[1], pixels.shape[0], "video")), clip_rate)
+            return ImageRecord(path, result, None, clip)
         image = decode(path)
         result = recognise(image)
         if afterwards is not None:
@@ -52,6 +56,7 @@ def classify_files(
     jobs: int = 2,
     tally: Tally | None = None,
     afterwards: Afterwards | None = None,
+    clip_rate: float = 1.0,
 ) -> Tally:
     """Classify every path, ``jobs`` photos at a time; records are written in the order of ``paths``.
     ``paths`` may be a generator that is still walking an archive: photos start as they are found."""
@@ -74,7 +79,7 @@ def classify_files(
             progress.update(tally)
 
         for path in paths:
-            pending.append(pool.submit(_record, path, decode, recognise, afterwards))
+            pending.append(pool.submit(_record, path, decode, recognise, afterwards, clip_rate))
             if len(pending) >= window:
                 write_oldest()
         while pending:

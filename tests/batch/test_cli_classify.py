@@ -224,7 +224,7 @@ def test_bad_model_files_stop_with_one_line(args: list[str], message: str, photo
 
 def test_no_images_found(tmp_path: Path) -> None:
     done = run(str(tmp_path))
-    assert done.returncode == 2 and "No image files found" in done.stderr
+    assert done.returncode == 2 and "No image files or video clips found" in done.stderr
 
 
 @pytest.mark.parametrize("value", ["0", "1.5", "abc"])
