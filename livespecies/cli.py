@@ -18,8 +18,8 @@ import itertools
 import logging
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
@@ -128,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--frames", action="store_true", help="video clips: also output each sampled frame's answer (JSON Lines, CSV)")
     classify.add_argument("--annotate", type=Path, metavar="DIR",
                           help="also write a copy of each photo with its boxes and labels drawn, mirroring the input folders")
+    classify.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
+                          help="run on a Ray cluster (its address, e.g. 127.0.0.1:6379 or auto; none: a Ray started here); "
+                               "needs the ray extra and paths the workers can read")
     classify.add_argument("--resume", action="store_true",
                           help="continue an interrupted run of the same command (needs --output): nothing done twice, failures retried")
     classify.add_argument("--threshold", type=_fraction, default=defaults.threshold,
@@ -162,35 +165,44 @@ def run_classify(args: argparse.Namespace) -> int:
     from livespecies.batch.checkpoint import Checkpoint
     from livespecies.batch.discover import find_images
     from livespecies.batch.formats import CsvWriter, JsonLinesWriter, MegaDetectorWriter, RecordWriter, TextWriter
+    from livespecies.batch.job import ClassifyJob
     from livespecies.batch.progress import ProgressBar, Tally
-    from livespecies.batch.resumable import CheckpointWriter, count_in_background, file_digest, run_identity, to_do, write_output
+    from livespecies.batch.ray_run import classify_on_ray, import_ray
+    from livespecies.batch.resumable import (
+        CheckpointWriter,
+        count_in_background,
+        file_digest,
+        numbered_to_do,
+        run_identity,
+        to_do,
+        write_output,
+    )
     from livespecies.batch.run import classify_files
-    from livespecies.capture.image_file import DecodedImage, load_image
+    from livespecies.capture.image_file import DecodedImage
     from livespecies.inference.defaults import default_classifier, default_detector
-    from livespecies.inference.engine import EngineSettings, Recognizer
-    from livespecies.inference.species_list import load_species_list, unknown_names, unknown_names_warning
+    from livespecies.inference.species_list import unknown_names, unknown_names_warning
     from livespecies.types import Result
 
-    species = load_species_list(args.species_list) if args.species_list else None
     cores = os.cpu_count() or 1
     jobs = args.jobs or cores
-    settings = EngineSettings(
+    job = ClassifyJob(
+        classifier=args.model or default_classifier(),
+        detector=(args.detector or default_detector()) if args.use_detector else None,
+        specialists=tuple(specialist_paths(args)),
+        only_fitting_specialists=not args.specialists,
         threshold=args.threshold,
         detector_threshold=args.detector_threshold,
         use_detector=args.use_detector,
         whole_frame_fallback=args.whole_frame_fallback,
         detector_size=args.detector_size,
-        species=species,
+        species_list=args.species_list,
+        max_pixels=args.max_megapixels * 1_000_000,
+        clip_rate=args.clip_rate,
     )
-    recognizer = Recognizer.from_files(
-        args.model or default_classifier(),
-        (args.detector or default_detector()) if args.use_detector else None,
-        settings,
-        # A batch run owns the machine: every core for inference, shared among the photos in flight.
-        threads=args.threads or max(1, cores // jobs),
-        specialists=specialist_paths(args),
-        only_fitting_specialists=not args.specialists,
-    )
+    # A batch run owns the machine: every core for inference, shared among the photos in flight.
+    recognizer = job.recognizer(threads=args.threads or max(1, cores // jobs))
+    settings = recognizer.settings
+    species = settings.species
     if species is not None and (warning := unknown_names_warning(species, unknown_names(species, recognizer.taxonomy))):
         print(f"livespecies: warning: {warning}", file=sys.stderr)
     if args.resume and args.output is None:
@@ -201,14 +213,7 @@ def run_classify(args: argparse.Namespace) -> int:
         raise UserError("No image files or video clips found in " + ", ".join(str(p) for p in args.paths) + ".")
     paths = itertools.chain([first], found)  # streaming: the first photo starts while the walk goes on
 
-    max_pixels = args.max_megapixels * 1_000_000
-
-    def decode(path: Path) -> DecodedImage:
-        # The classifier sees crops of at most a few hundred pixels: 2048 px on the long side is plenty.
-        return load_image(path, max_pixels=max_pixels, target_long_side=2048)
-
-    def recognise(image: DecodedImage) -> Result:
-        return replace(recognizer.recognize(image.pixels), width=image.width, height=image.height)
+    decode, recognise = job.decode, job.recognise(recognizer)
 
     folders = [p for p in args.paths if p.is_dir()]
 
@@ -231,7 +236,11 @@ def run_classify(args: argparse.Namespace) -> int:
     progress = ProgressBar(sys.stderr, None, show)
     count_in_background(args.paths, progress)
     tally = Tally()
-    if args.output is None:  # to stdout, record by record: nothing to resume
+    if args.ray is not None and args.annotate is not None:
+        raise UserError("--annotate draws on this machine only; run without --ray to write annotated copies.")
+    if args.ray is not None:
+        import_ray()  # one sentence now, before any work, when the extra is missing
+    if args.output is None and args.ray is None:  # to stdout, record by record: nothing to resume
         writer = make_writer(sys.stdout)
         classify_files(paths, recognise, writer, progress, decode=decode, jobs=jobs, tally=tally, afterwards=afterwards,
                        clip_rate=args.clip_rate)  # fmt: skip
@@ -243,15 +252,24 @@ def run_classify(args: argparse.Namespace) -> int:
                      "whole_frame_fallback": settings.whole_frame_fallback, "detector_size": settings.detector_size,
                      "crop_padding": settings.crop_padding, "max_megapixels": args.max_megapixels, "clip_rate": args.clip_rate,
                      "species_list": file_digest(args.species_list) if args.species_list else None}  # fmt: skip
+    scratch = tempfile.TemporaryDirectory(prefix="livespecies-") if args.output is None else None  # --ray to stdout
+    output = args.output if args.output is not None else Path(scratch.name) / "results"  # type: ignore[union-attr]
     try:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        checkpoint = Checkpoint(args.output, run_identity(recognizer, settings_used, args.paths), resume=args.resume)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        checkpoint = Checkpoint(output, run_identity(recognizer, settings_used, args.paths), resume=args.resume)
     except OSError as exc:
-        raise UserError(f"Cannot write beside the output file {args.output} ({exc.strerror or exc}).") from None
+        raise UserError(f"Cannot write beside the output file {output} ({exc.strerror or exc}).") from None
     recorder = CheckpointWriter(checkpoint)
     try:
-        classify_files(to_do(paths, checkpoint, recorder, tally), recognise, recorder, progress, decode=decode, jobs=jobs, tally=tally,
-                       afterwards=afterwards, clip_rate=args.clip_rate)  # fmt: skip
+        if args.ray is not None:
+            for seq, record in classify_on_ray(numbered_to_do(paths, checkpoint, tally), job, None if args.ray == "local" else args.ray):
+                checkpoint.add(seq, record)
+                tally.count(record.failed, len(record.result.predictions) if record.result else 0)
+                progress.update(tally)
+            progress.finish()
+        else:
+            classify_files(to_do(paths, checkpoint, recorder, tally), recognise, recorder, progress, decode=decode, jobs=jobs, tally=tally,
+                           afterwards=afterwards, clip_rate=args.clip_rate)  # fmt: skip
         recorder.close()
     except UserError:
         checkpoint.close()  # what was recorded stays recorded: the message says to resume
@@ -262,13 +280,21 @@ def run_classify(args: argparse.Namespace) -> int:
               "run the same command with --resume to go on.", file=sys.stderr)  # fmt: skip
         raise SystemExit(130) from None
     try:
-        write_output(checkpoint, args.output, make_writer, to_stream=args.format != "megadetector")
+        if args.output is None:  # --ray to stdout: in input order, from the record
+            writer = make_writer(sys.stdout)
+            for record in checkpoint.records():
+                writer.write(record)
+            writer.close()
+        else:
+            write_output(checkpoint, args.output, make_writer, to_stream=args.format != "megadetector")
     except OSError as exc:
         checkpoint.close()
         raise UserError(f"Cannot write the output file {args.output} ({exc.strerror or exc}); the results are kept in "
                         f"{checkpoint.path}: run again with --resume once there is room.") from None  # fmt: skip
     recorded, failed = checkpoint.counts()
     checkpoint.close(remove=True)
+    if scratch is not None:
+        scratch.cleanup()
     print(tally.summary(), file=sys.stderr)
     if tally.skipped:
         print(f"livespecies: {args.output} holds all {recorded} images ({failed} failed), this run and the one it resumed.", file=sys.stderr)

@@ -19,6 +19,17 @@ class Tally:
     skipped: int = 0  # already in the checkpoint of the run this one resumes
     started: float = field(default_factory=time.monotonic)
 
+    def count(self, failed: bool, predictions: int) -> None:
+        """One more image (or clip) done."""
+        self.images += 1
+        if failed:
+            self.failed += 1
+        elif predictions:
+            self.with_animals += 1
+            self.predictions += predictions
+        else:
+            self.without_animals += 1
+
     @property
     def elapsed(self) -> float:
         return time.monotonic() - self.started

@@ -66,14 +66,20 @@ class CheckpointWriter:
         self.checkpoint.commit()
 
 
-def to_do(paths: Iterator[Path], checkpoint: Checkpoint | None, writer: CheckpointWriter | None, tally: Tally) -> Iterator[Path]:
-    """The discovered paths, numbered in input order, without those the checkpoint already holds."""
+def numbered_to_do(paths: Iterator[Path], checkpoint: Checkpoint, tally: Tally) -> Iterator[tuple[int, Path]]:
+    """The discovered paths with their input positions, without those the checkpoint already holds (counted as
+    skipped)."""
     for seq, path in enumerate(paths):
-        if checkpoint is not None and checkpoint.done(path):
+        if checkpoint.done(path):
             tally.skipped += 1
             continue
-        if writer is not None:
-            writer.expect(seq, path)
+        yield seq, path
+
+
+def to_do(paths: Iterator[Path], checkpoint: Checkpoint, writer: CheckpointWriter, tally: Tally) -> Iterator[Path]:
+    """As ``numbered_to_do``, for the local loop: the writer learns each path's position."""
+    for seq, path in numbered_to_do(paths, checkpoint, tally):
+        writer.expect(seq, path)
         yield path
 
 

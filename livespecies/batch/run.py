@@ -17,34 +17,15 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from livespecies.batch.clips import is_video, read_clip
 from livespecies.batch.formats import RecordWriter
+from livespecies.batch.job import Afterwards, record_for
 from livespecies.batch.progress import ProgressBar, Tally
 from livespecies.batch.records import ImageRecord
 from livespecies.capture.image_file import DecodedImage, load_image
-from livespecies.errors import ImageError
 from livespecies.types import Result
 
 Decoder = Callable[[Path], DecodedImage]
 Recognise = Callable[[DecodedImage], Result]
-Afterwards = Callable[[Path, DecodedImage, Result], None]  # in the worker, before the record is written (annotated copies)
-
-
-def _record(path: Path, decode: Decoder, recognise: Recognise, afterwards: Afterwards | None, clip_rate: float) -> ImageRecord:
-    """One photo or clip, start to end; a bad file becomes an error record."""
-    try:
-        if is_video(path):
-            result, clip = read_clip(path, lambda pixels: recognise(DecodedImage(pixels, pixels.shape[1], pixels.shape[0], "video")), clip_rate)
-            return ImageRecord(path, result, None, clip)
-        image = decode(path)
-        result = recognise(image)
-        if afterwards is not None:
-            afterwards(path, image, result)
-        return ImageRecord(path, result, None)
-    except ImageError as exc:
-        return ImageRecord(path, None, str(exc))
-    except MemoryError:
-        return ImageRecord(path, None, f"{path} is too large to decode in the memory available.")
 
 
 def classify_files(
@@ -68,18 +49,11 @@ def classify_files(
         def write_oldest() -> None:
             record = pending.popleft().result()
             writer.write(record)
-            tally.images += 1
-            if record.failed:
-                tally.failed += 1
-            elif record.result is not None and record.result.predictions:
-                tally.with_animals += 1
-                tally.predictions += len(record.result.predictions)
-            else:
-                tally.without_animals += 1
+            tally.count(record.failed, len(record.result.predictions) if record.result else 0)
             progress.update(tally)
 
         for path in paths:
-            pending.append(pool.submit(_record, path, decode, recognise, afterwards, clip_rate))
+            pending.append(pool.submit(record_for, path, decode, recognise, afterwards, clip_rate))
             if len(pending) >= window:
                 write_oldest()
         while pending:

@@ -281,3 +281,13 @@ def test_faster_detector_size_and_a_bad_one(photos: Path) -> None:
     assert done.returncode == 0 and json.loads(done.stdout)["predictions"][0]["scientific_name"] == "Ursus maritimus"
     bad = run("--detector-size", "500", str(photos / GOOD[0]))
     assert bad.returncode == 2 and "must be a multiple of 32" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_ray_missing_is_one_sentence_saying_how_to_install_it(photos: Path) -> None:
+    """The desktop program does not depend on Ray: without the extra, --ray explains itself before any work."""
+    code = ("import sys; sys.modules['ray'] = None; from livespecies.cli import main; "
+            f"sys.exit(main(['classify', '--json', '--ray', '--', {str(photos / GOOD[0])!r}]))")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=240)
+    assert done.returncode == 2
+    [line] = done.stderr.strip().splitlines()
+    assert "pip install 'livespecies[ray]'" in line
