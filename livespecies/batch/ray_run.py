@@ -14,8 +14,12 @@ batch retried. Ray is an optional extra: ``pip install 'livespecies[ray]'``.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import os
+import signal
+import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +31,63 @@ from livespecies.errors import UserError
 
 INSTALL = "Ray is not installed: install the extra with `pip install 'livespecies[ray]'` (Ray 2.60.0)."
 BATCH = 4  # photos per call: small, so a failed worker redoes little and progress stays smooth
+
+
+# The processes of the Ray instance a run starts here, by id: a run killed with SIGKILL cannot stop them, and its
+# agents (ray::DashboardAgent, ray::RuntimeEnvAgent) outlive it; the next run stops them by these ids.
+LEFT_BEHIND = Path(tempfile.gettempdir()) / f"livespecies-ray-{os.getuid() if hasattr(os, 'getuid') else 'user'}.json"
+
+
+def _start_time(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (Linux): with the pid, it names one process, never a later
+    one that reused the number."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(entry.name))
+    found, pending = [], [root]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            found.append(child)
+            pending.append(child)
+    return found
+
+
+def _remember_processes() -> None:
+    if not Path("/proc").is_dir():
+        return
+    ids = [(pid, start) for pid in _descendants(os.getpid()) if (start := _start_time(pid)) is not None]
+    LEFT_BEHIND.write_text(json.dumps({"driver": [os.getpid(), _start_time(os.getpid())], "processes": ids}))
+
+
+def stop_left_behind() -> int:
+    """Stop the processes an earlier run's Ray instance left behind (still the same processes) once that run is gone;
+    how many. A run still going (another terminal) keeps its Ray."""
+    try:
+        recorded = json.loads(LEFT_BEHIND.read_text())
+        (driver, driver_start), ids = recorded["driver"], recorded["processes"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+    if driver != os.getpid() and _start_time(driver) == driver_start:
+        return 0
+    stopped = 0
+    for pid, start in ids:
+        if _start_time(pid) == start:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+                stopped += 1
+    LEFT_BEHIND.unlink(missing_ok=True)
+    return stopped
 
 
 def import_ray() -> Any:
@@ -72,7 +133,9 @@ def classify_on_ray(numbered: Iterable[tuple[int, Path]], job: ClassifyJob, addr
     if started_here:
         quiet = {"log_to_driver": False, "logging_level": logging.WARNING}
         if address is None:
+            stop_left_behind()
             ray.init(include_dashboard=False, _node_ip_address="127.0.0.1", **quiet)
+            _remember_processes()
         else:
             ray.init(address=address, **quiet)
         logging.getLogger("ray").setLevel(logging.ERROR)
@@ -96,3 +159,5 @@ def classify_on_ray(numbered: Iterable[tuple[int, Path]], job: ClassifyJob, addr
     finally:
         if started_here:
             ray.shutdown()  # before any cluster is stopped: a driver left connected leaves orphan ray:: processes
+            if address is None:
+                stop_left_behind()  # whatever the shutdown left

@@ -107,3 +107,28 @@ def test_a_worker_killed_mid_run_is_replaced_and_every_image_is_accounted_for(cl
     _, errors = run.communicate(timeout=600)
     assert run.returncode == 1, errors  # 1: the broken photo, as in the local run
     assert out.read_bytes() == local_output, "every image once, the same results, after a worker died"
+
+
+def _agents() -> set[int]:
+    done = subprocess.run(["pgrep", "-f", "ray::DashboardAgent|ray::RuntimeEnvAgent"], capture_output=True, text=True)
+    return {int(pid) for pid in done.stdout.split()}
+
+
+def test_a_local_ray_run_killed_with_sigkill_leaves_nothing_after_the_next_run(archive: Path, tmp_path: Path) -> None:
+    """SIGKILL leaves Ray's agents of a local instance running; the next --ray run stops them by their ids."""
+    before = _agents()
+    out = tmp_path / "killed.jsonl"
+    run = subprocess.Popen([sys.executable, "-m", "livespecies", "classify", "--json", "--jobs", "1", "--ray", "--output", str(out),
+                            str(archive / "cam1")], cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 300
+    while _recorded(checkpoint_path(out)) < 1:  # the event: the local Ray is up and working
+        assert run.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    os.kill(run.pid, signal.SIGKILL)
+    run.wait()
+    resumed = classify("--json", "--ray", "--resume", "--output", str(out), str(archive / "cam1"))
+    assert resumed.returncode == 1, resumed.stderr  # the broken photo
+    deadline = time.monotonic() + 60
+    while _agents() - before:  # the killed run's agents are stopped; wait for the kernel to reap them
+        assert time.monotonic() < deadline, f"left behind: {_agents() - before}"
+        time.sleep(0.1)
