@@ -134,7 +134,8 @@ def classify_on_ray(numbered: Iterable[tuple[int, Path]], job: ClassifyJob, addr
         quiet = {"log_to_driver": False, "logging_level": logging.WARNING}
         if address is None:
             stop_left_behind()
-            ray.init(include_dashboard=False, _node_ip_address="127.0.0.1", **quiet)
+            # "local": a new instance of our own, even when a cluster already runs here (which ray.init() would join).
+            ray.init(address="local", include_dashboard=False, _node_ip_address="127.0.0.1", **quiet)
             _remember_processes()
         else:
             ray.init(address=address, **quiet)

@@ -118,15 +118,16 @@ def test_a_local_ray_run_killed_with_sigkill_leaves_nothing_after_the_next_run(a
     """SIGKILL leaves Ray's agents of a local instance running; the next --ray run stops them by their ids."""
     before = _agents()
     out = tmp_path / "killed.jsonl"
-    run = subprocess.Popen([sys.executable, "-m", "livespecies", "classify", "--json", "--jobs", "1", "--ray", "--output", str(out),
-                            str(archive / "cam1")], cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    run = subprocess.Popen([sys.executable, "-m", "livespecies", "classify", "--json", "--ray", "--output", str(out), str(archive)],
+                           cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     deadline = time.monotonic() + 300
-    while _recorded(checkpoint_path(out)) < 1:  # the event: the local Ray is up and working
-        assert run.poll() is None and time.monotonic() < deadline
+    while not (_agents() - before):  # the event: the run's own Ray instance is up (its agents exist)
+        assert run.poll() is None, "the run ended before its Ray instance could be seen"
+        assert time.monotonic() < deadline
         time.sleep(0.05)
     os.kill(run.pid, signal.SIGKILL)
     run.wait()
-    resumed = classify("--json", "--ray", "--resume", "--output", str(out), str(archive / "cam1"))
+    resumed = classify("--json", "--ray", "--resume", "--output", str(out), str(archive))
     assert resumed.returncode == 1, resumed.stderr  # the broken photo
     deadline = time.monotonic() + 60
     while _agents() - before:  # the killed run's agents are stopped; wait for the kernel to reap them
