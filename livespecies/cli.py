@@ -176,6 +176,7 @@ def run_classify(args: argparse.Namespace) -> int:
         run_identity,
         to_do,
         write_output,
+        write_records,
     )
     from livespecies.batch.run import classify_files
     from livespecies.capture.image_file import DecodedImage
@@ -281,10 +282,7 @@ def run_classify(args: argparse.Namespace) -> int:
         raise SystemExit(130) from None
     try:
         if args.output is None:  # --ray to stdout: in input order, from the record
-            writer = make_writer(sys.stdout)
-            for record in checkpoint.records():
-                writer.write(record)
-            writer.close()
+            write_records(checkpoint, make_writer(sys.stdout))
         else:
             write_output(checkpoint, args.output, make_writer, to_stream=args.format != "megadetector")
     except OSError as exc:

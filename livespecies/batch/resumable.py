@@ -99,12 +99,13 @@ def write_output(checkpoint: Checkpoint, output: Path, make_writer: Callable[[IO
     (line formats, written atomically here); otherwise it writes ``output`` itself (MegaDetector JSON)."""
     if to_stream:
         with atomic_text_file(output) as stream:
-            writer = make_writer(stream)
-            for record in checkpoint.records():
-                writer.write(record)
-            writer.close()
+            write_records(checkpoint, make_writer(stream))
     else:
-        writer = make_writer(None)
-        for record in checkpoint.records():
-            writer.write(record)
-        writer.close()
+        write_records(checkpoint, make_writer(None))
+
+
+def write_records(checkpoint: Checkpoint, writer: RecordWriter) -> None:
+    """Every record of the checkpoint, in input order, through ``writer``, which is then closed."""
+    for record in checkpoint.records():
+        writer.write(record)
+    writer.close()

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import cv2
@@ -14,13 +12,9 @@ import numpy as np
 import pytest
 
 from livespecies.batch.checkpoint import checkpoint_path
+from tests.batch.cli import classify
 
-ROOT = Path(__file__).resolve().parents[2]
 BEAR = "animals/explore_world_animals-polar_bear.webp"
-
-
-def classify(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "livespecies", "classify", *args], capture_output=True, text=True, timeout=600, cwd=ROOT)
 
 
 @pytest.fixture

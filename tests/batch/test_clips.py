@@ -7,18 +7,13 @@ import csv
 import io
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.batch.cli import ROOT, classify
+
 DEMO = ROOT / "resources" / "demo" / "demo.mp4"  # 16 s at 12 fps: polar bear, hens, koala, red panda, dog, macaw, 3 s each (ATTRIBUTION.md)
-
-
-def classify(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "livespecies", "classify", *args], capture_output=True, text=True, timeout=600, cwd=ROOT)
 
 
 @pytest.fixture(scope="module")

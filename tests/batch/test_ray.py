@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -16,18 +15,18 @@ from pathlib import Path
 import pytest
 
 from livespecies.batch.checkpoint import checkpoint_path
+from tests.batch.cli import ROOT, recorded
+from tests.batch.cli import classify as run_classify
 
 ray = pytest.importorskip("ray", reason="the ray extra is not installed (pip install -e '.[ray]')")
 pytestmark = pytest.mark.cluster
-ROOT = Path(__file__).resolve().parents[2]
 # Ray would resolve 127.0.0.1 to this machine's address on its default route; this keeps every connection on loopback.
 LOOPBACK = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
 ENV = {**os.environ, **LOOPBACK, "PYTHONPATH": str(ROOT)}
 
 
 def classify(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "livespecies", "classify", *args], capture_output=True, text=True, timeout=600, cwd=ROOT,
-                          env=ENV)  # fmt: skip
+    return run_classify(*args, env=ENV)
 
 
 @pytest.fixture(scope="module")
@@ -84,21 +83,13 @@ def _ray_workers() -> list[int]:
     return [int(pid) for pid in done.stdout.split()]
 
 
-def _recorded(database: Path) -> int:
-    try:
-        with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
-            return int(db.execute("SELECT COUNT(*) FROM records").fetchone()[0])
-    except sqlite3.Error:
-        return 0
-
-
 def test_a_worker_killed_mid_run_is_replaced_and_every_image_is_accounted_for(cluster: str, archive: Path, local_output: bytes,
                                                                               tmp_path: Path) -> None:  # fmt: skip
     out = tmp_path / "ray.jsonl"
     run = subprocess.Popen([sys.executable, "-m", "livespecies", "classify", "--json", "--frames", "--ray", cluster, "--output", str(out),
                             str(archive)], cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
     deadline = time.monotonic() + 300
-    while _recorded(checkpoint_path(out)) < 4 or not _ray_workers():  # the event: work under way, a worker to kill
+    while recorded(checkpoint_path(out)) < 4 or not _ray_workers():  # the event: work under way, a worker to kill
         assert run.poll() is None, f"the run ended before a worker could be killed: {run.stderr.read() if run.stderr else ''}"
         assert time.monotonic() < deadline, "no work recorded"
         time.sleep(0.05)

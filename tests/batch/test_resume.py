@@ -15,12 +15,7 @@ from pathlib import Path
 import pytest
 
 from livespecies.batch.checkpoint import checkpoint_path
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def classify(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "livespecies", "classify", *args], capture_output=True, text=True, timeout=600, cwd=ROOT)
+from tests.batch.cli import ROOT, classify, recorded
 
 
 @pytest.fixture
@@ -34,14 +29,6 @@ def archive(tmp_path: Path, photos: Path) -> Path:
         shutil.copy(sources[index % len(sources)], folder / f"IMG_{index:04d}.webp")
     (root / "cam0" / "IMG_0000a.webp").write_bytes(sources[0].read_bytes()[:300])
     return root
-
-
-def recorded(database: Path) -> int:
-    try:
-        with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
-            return int(db.execute("SELECT COUNT(*) FROM records").fetchone()[0])
-    except sqlite3.Error:
-        return 0  # not created yet, or its tables not yet
 
 
 def test_a_run_killed_with_sigkill_resumes_to_the_same_output_as_an_uninterrupted_run(archive: Path, tmp_path: Path, photos: Path) -> None:

@@ -27,7 +27,7 @@ from livespecies.inference.contract import METADATA_KEY, ModelContract
 from livespecies.inference.detector import AnimalDetector
 from livespecies.inference.model_file import load_model
 from livespecies.inference.preprocess import letterbox
-from livespecies.types import Box
+from livespecies.inference.smoothing import iou
 from training.export import ParityError
 
 INT8_DETECTOR_FILE = "megadetector-lite-yolox-tiny-int8.onnx"
@@ -148,13 +148,6 @@ class BoxAgreement:
             raise ParityError(f"INT8 detector strays too far from the float one: {self.describe()}")
 
 
-def _iou(a: Box, b: Box) -> float:
-    w = max(0.0, min(a.x + a.w, b.x + b.w) - max(a.x, b.x))
-    h = max(0.0, min(a.y + a.h, b.y + b.h) - max(a.y, b.y))
-    union = a.w * a.h + b.w * b.h - w * h
-    return w * h / union if union > 0 else 0.0
-
-
 def box_agreement(reference_path: Path, candidate_path: Path, photos: Sequence[Path], threshold: float = 0.25,
                   size: int | None = None) -> BoxAgreement:  # fmt: skip
     reference = AnimalDetector(load_model(reference_path, threads=2), size)
@@ -163,7 +156,7 @@ def box_agreement(reference_path: Path, candidate_path: Path, photos: Sequence[P
     for photo in photos:
         image = load_image(photo).pixels
         expected, found = reference.detect(image, threshold), candidate.detect(image, threshold)
-        pairs = sorted(((_iou(e.box, f.box), i, j) for i, e in enumerate(expected) for j, f in enumerate(found)
+        pairs = sorted(((iou(e.box, f.box), i, j) for i, e in enumerate(expected) for j, f in enumerate(found)
                         if e.box is not None and f.box is not None), reverse=True)  # fmt: skip
         used_e: set[int] = set()
         used_f: set[int] = set()
