@@ -10,8 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 from livespecies.inference.species_list import SpeciesList
-from livespecies.inference.taxonomy import Taxonomy
+from livespecies.inference.taxonomy import TaxonChoice, Taxonomy
 from livespecies.types import Detection, Observation, Prediction, Result
 
 
@@ -23,18 +26,30 @@ class DecisionSettings:
     (as opposed to ImageNet's objects and scenes) is below this is not an animal
     at all: the detector's people, cars and moving branches are dropped here.
 
-    ``species``: a site's species list; taxa outside it are never claimed (see ``Taxonomy.restricted_to``).
+    ``species``: a site's species list; taxa outside it are never claimed (see ``Taxonomy.restricted_to``), and
+    listed animals no model can name stop the answers of the group that holds them (``OpenSet``).
+
+    ``min_evidence``: the Bayes factor a taxon holding most of its group's labels needs against an evenly spread
+    answer (``coarse_evidence`` for an order or a class); ``gap_evidence``: the Bayes factor of its best branch
+    that an answer next to a gap in the vocabulary needs (all ``livespecies/inference/open_set.py``; 0 turns a
+    rule off). The defaults were measured on real camera-trap frames (README, "Open-set decisions").
     """
 
     threshold: float = 0.5
     min_organism_mass: float = 0.5
     species: SpeciesList | None = None
+    min_evidence: float = 5.0
+    coarse_evidence: float = 20.0
+    gap_evidence: float = 10.0
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
             raise ValueError(f"threshold must be in (0, 1], got {self.threshold}")
         if not 0.0 <= self.min_organism_mass <= 1.0:
             raise ValueError(f"min_organism_mass must be in [0, 1], got {self.min_organism_mass}")
+        for name in ("min_evidence", "coarse_evidence", "gap_evidence"):
+            if not 0.0 <= getattr(self, name) <= 1e6:
+                raise ValueError(f"{name} must be in [0, 1000000], got {getattr(self, name)}")
 
 
 def decide_one(observation: Observation, taxonomy: Taxonomy, settings: DecisionSettings) -> Prediction | Detection | None:
@@ -44,8 +59,7 @@ def decide_one(observation: Observation, taxonomy: Taxonomy, settings: DecisionS
     probabilities = observation.probabilities
     if taxonomy.organism_mass(probabilities) < settings.min_organism_mass:
         return None
-    allowed = taxonomy.allowed_by(settings.species.names) if settings.species is not None else None
-    choice = taxonomy.decide(probabilities, settings.threshold, allowed)
+    choice = choose_taxon(probabilities, taxonomy, settings)
     if choice is None:
         return observation.detection
     detection = observation.detection
@@ -57,6 +71,20 @@ def decide_one(observation: Observation, taxonomy: Taxonomy, settings: DecisionS
         detector_score=detection.score,
         models=choice.models,
     )
+
+
+def choose_taxon(probabilities: npt.NDArray[np.float32], taxonomy: Taxonomy, settings: DecisionSettings) -> TaxonChoice | None:
+    """The finest taxon that reaches the threshold, is allowed by the site list, and is supported by the evidence
+    (``OpenSet.supported``)."""
+    masses = taxonomy.masses(probabilities)
+    candidates = (masses >= settings.threshold) & taxonomy.claimable
+    groups = taxonomy.open_set.gap_groups if settings.gap_evidence > 0 else frozenset()
+    if settings.species is not None:
+        candidates &= taxonomy.allowed_by(settings.species.names)
+        groups |= taxonomy.open_set.listed_groups(settings.species.names)
+    supported = taxonomy.open_set.supported(masses, candidates, settings.min_evidence, settings.coarse_evidence, settings.gap_evidence,
+                                            groups)  # fmt: skip
+    return taxonomy.choose(masses, probabilities, supported)
 
 
 def display_order(prediction: Prediction) -> tuple[bool, float]:

@@ -43,6 +43,9 @@ class EngineSettings:
     detector_size: int | None = None  # None: the detector's native size (640 for the shipped one)
     routing: RoutingSettings = field(default_factory=RoutingSettings)
     species: SpeciesList | None = None  # a site's species list: nothing outside it is claimed
+    min_evidence: float = 5.0  # open-set rules (inference/open_set.py); 0 turns one off
+    coarse_evidence: float = 20.0
+    gap_evidence: float = 10.0
 
     def __post_init__(self) -> None:
         if not 0.0 < self.detector_threshold <= 1.0:
@@ -51,11 +54,12 @@ class EngineSettings:
             raise ValueError(f"crop_padding must be in [0, 2], got {self.crop_padding}")
         if not 1 <= self.max_detections <= 500:
             raise ValueError(f"max_detections must be in [1, 500], got {self.max_detections}")
-        DecisionSettings(self.threshold, self.min_organism_mass)  # validates both
+        self.decision  # noqa: B018  (validates the decision settings)
 
     @property
     def decision(self) -> DecisionSettings:
-        return DecisionSettings(self.threshold, self.min_organism_mass, self.species)
+        return DecisionSettings(self.threshold, self.min_organism_mass, self.species, self.min_evidence, self.coarse_evidence,
+                                self.gap_evidence)  # fmt: skip
 
 
 def candidate_crops(

@@ -175,12 +175,28 @@ class RoutedClassifier:
         # Coarse scopes first, so a specialist inside another's scope refines the result of the outer one.
         self.specialists.sort(key=lambda s: depth[id(s)])
         self.labels = tuple(labels)
-        self.taxonomy = Taxonomy(self.labels, source=str(generalist.model.path), label_models=models)
+        self.taxonomy = Taxonomy(self.labels, source=str(generalist.model.path), label_models=models,
+                                 label_weights=self._label_weights(base, len(labels)))  # fmt: skip
         for specialist in self.specialists:
             node = self.taxonomy.node(specialist.scope.rank, specialist.scope.name)
             assert node is not None  # grafted under it above
             specialist.in_scope = np.zeros(len(self.labels), dtype=bool)
             specialist.in_scope[self.taxonomy.labels_under(node)] = True
+
+    def _label_weights(self, base: Taxonomy, count: int) -> list[float]:
+        """How much each joint label counts in the open-set rules' label shares: a scope weighs what it weighs in
+        the generalist, because the generalist decides how much probability reaches it; inside, the generalist's
+        labels and the specialist's share that weight half and half."""
+        weights = [1.0] * count
+        for specialist in self.specialists:
+            scope_node = base.node(specialist.scope.rank, specialist.scope.name)
+            assert scope_node is not None  # checked in __init__
+            own = base.labels_under(scope_node)
+            for label in own:
+                weights[int(label)] = 0.5
+            for column in specialist.columns:
+                weights[int(column)] = 0.5 * len(own) / len(specialist.columns)
+        return weights
 
     @property
     def crop_size(self) -> int:

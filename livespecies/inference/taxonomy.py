@@ -20,12 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
 
 from livespecies.errors import ModelError
 from livespecies.inference.contract import RANK_ORDER, LabelSpec
+from livespecies.inference.open_set import OpenSet
 from livespecies.types import Taxon
 
 TaxonKey = tuple[str, str]
@@ -58,10 +60,13 @@ class Taxonomy:
 
     ``label_models`` names the model each label comes from, when the labels of a
     generalist and its specialists are combined, so that an answer can say which
-    model it rests on.
+    model it rests on. ``label_weights`` say how much each label counts when the
+    open-set rules compare a taxon's probability with its share of the labels
+    (``OpenSet``; all 1 for a single model).
     """
 
-    def __init__(self, labels: Sequence[LabelSpec], source: str = "model", label_models: Sequence[str] | None = None) -> None:
+    def __init__(self, labels: Sequence[LabelSpec], source: str = "model", label_models: Sequence[str] | None = None,
+                 label_weights: Sequence[float] | None = None) -> None:  # fmt: skip
         index: dict[TaxonKey, int] = {}
         taxa: list[Taxon] = []
         parents: list[int] = []
@@ -108,6 +113,14 @@ class Taxonomy:
             if taxon.scientific:
                 self._by_scientific_name.setdefault(taxon.name.lower(), []).append(node)
         self._restrictions: dict[tuple[str, ...], Mask] = {}
+        self._label_weights = None if label_weights is None else np.asarray(label_weights, dtype=np.float64)
+        if self._label_weights is not None and self._label_weights.shape != (len(labels),):
+            raise ValueError("label_weights must give one weight per label")
+
+    @cached_property
+    def open_set(self) -> OpenSet:
+        """The open-set rules for this tree (built on first use: the live window's first decision, or a test's)."""
+        return OpenSet(self, self._label_weights)
 
     def node(self, rank: str, name: str) -> int | None:
         return self.index.get((rank, name))
@@ -116,6 +129,11 @@ class Taxonomy:
         """Probability of every taxon: the sum over the labels beneath it."""
         weights = probabilities.astype(np.float64, copy=False)[self._pair_labels]
         return np.bincount(self._pair_nodes, weights=weights, minlength=len(self.taxa)).astype(np.float32)
+
+    def label_sums(self, values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Per taxon, the sum of a per-label quantity over the labels beneath it."""
+        sums = np.bincount(self._pair_nodes, weights=values[self._pair_labels], minlength=len(self.taxa))
+        return sums.astype(np.float64)
 
     def labels_under(self, node: int) -> npt.NDArray[np.int64]:
         """Indices of the labels whose lineage holds this taxon."""
@@ -171,7 +189,10 @@ class Taxonomy:
         if len(self.taxa) == 0:
             return None
         masses = self.masses(probabilities)
-        passing = (masses >= threshold) & (self.claimable if allowed is None else allowed)
+        return self.choose(masses, probabilities, (masses >= threshold) & (self.claimable if allowed is None else allowed))
+
+    def choose(self, masses: npt.NDArray[np.float32], probabilities: npt.NDArray[np.float32], passing: Mask) -> TaxonChoice | None:
+        """The finest of the ``passing`` taxa (see ``decide``), or None when none passes."""
         found = np.flatnonzero(passing)
         if found.size == 0:
             return None
