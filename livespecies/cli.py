@@ -181,7 +181,7 @@ def run_classify(args: argparse.Namespace) -> int:
     from livespecies.batch.run import classify_files
     from livespecies.capture.image_file import DecodedImage
     from livespecies.inference.defaults import default_classifier, default_detector
-    from livespecies.inference.species_list import unknown_names, unknown_names_warning
+    from livespecies.inference.species_list import unknown_names_warning
     from livespecies.types import Result
 
     cores = os.cpu_count() or 1
@@ -204,7 +204,7 @@ def run_classify(args: argparse.Namespace) -> int:
     recognizer = job.recognizer(threads=args.threads or max(1, cores // jobs))
     settings = recognizer.settings
     species = settings.species
-    if species is not None and (warning := unknown_names_warning(species, unknown_names(species, recognizer.taxonomy))):
+    if species is not None and (warning := unknown_names_warning(species, recognizer.taxonomy)):
         print(f"livespecies: warning: {warning}", file=sys.stderr)
     if args.resume and args.output is None:
         raise UserError("--resume continues a run that writes to a file: give the same --output FILE as that run.")

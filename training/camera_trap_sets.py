@@ -30,7 +30,7 @@ import tarfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-COLUMNS = ("path", "group", "truth", "lineage", "label", "source")
+COLUMNS = ("path", "group", "truth", "lineage", "label", "source", "sequence")
 
 # label -> (truth, lineage up to the class). Genus or family where the label does not fix the species.
 ROD, ART, CAR = "order:Rodentia;class:Mammalia", "order:Artiodactyla;class:Mammalia", "order:Carnivora;class:Mammalia"
@@ -104,15 +104,16 @@ def archive(git_dir: Path, commit: str, path: str) -> Iterator[tuple[str, bytes]
                 yield member.name, handle.read()
 
 
-def row_for(path: str, label: str, source: str) -> list[str] | None:
+def row_for(path: str, label: str, source: str, sequence: str) -> list[str] | None:
+    """``sequence``: frames of one burst or one camera's run share it (a frame alone gets its own path)."""
     if label in UNGRADABLE:
         return None
     if label in BLANK_LABELS:
-        return [path, "blank", "", "", label, source]
+        return [path, "blank", "", "", label, source, sequence]
     if label in HUMAN_LABELS:
-        return [path, "human", "", "", label, source]
+        return [path, "human", "", "", label, source, sequence]
     truth, lineage = TAXA[label]
-    return [path, "animal", truth, lineage, label, source]
+    return [path, "animal", truth, lineage, label, source, sequence]
 
 
 def build_tnc(git_dir: Path, out: Path) -> list[list[str]]:
@@ -127,7 +128,7 @@ def build_tnc(git_dir: Path, out: Path) -> list[list[str]]:
         rel = f"photos/{parts[2]}/{parts[4]}"
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
         (out / rel).write_bytes(data)
-        row = row_for(rel, label if boxes.strip() else "empty", f"tnc-camera-trap@ecbcc3d:{name}")
+        row = row_for(rel, label if boxes.strip() else "empty", f"tnc-camera-trap@ecbcc3d:{name}", parts[3])
         assert row is not None
         rows.append(row)
     return rows
@@ -144,7 +145,7 @@ def build_nilgai(git_dir: Path, out: Path) -> list[list[str]]:
         rel = f"photos/{file}"
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
         (out / rel).write_bytes(data)
-        row = row_for(rel, by_name[file], f"Nilgai@af3f8ab:{name} (MIT)")
+        row = row_for(rel, by_name[file], f"Nilgai@af3f8ab:{name} (MIT)", rel)
         if row:
             rows.append(row)
     return rows
@@ -160,7 +161,7 @@ def build_nilgai_fullsize(git_dir: Path, out: Path) -> list[list[str]]:
         rel = f"photos/{file}"
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
         (out / rel).write_bytes(data)
-        row = row_for(rel, by_name[file], f"Nilgai@9308b09:{name} (MIT)")
+        row = row_for(rel, by_name[file], f"Nilgai@9308b09:{name} (MIT)", rel)
         if row:
             rows.append(row)
     return rows
@@ -182,7 +183,8 @@ def build_hanna(git_dir: Path, out: Path) -> list[list[str]]:
         rel = f"photos/{PurePosixPath(name).parts[-3]}/{file}"
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
         (out / rel).write_bytes(data)
-        row = row_for(rel, present[file], f"camera_trap_workflow@3be5edf:{name}")
+        # One tunnel camera's frames of one day (vj_ga_hu_1_2019-07-08_0001.JPG) form a sequence.
+        row = row_for(rel, present[file], f"camera_trap_workflow@3be5edf:{name}", file.rsplit("_", 1)[0])
         if row:
             rows.append(row)
     return rows

@@ -12,7 +12,10 @@ genus or family; "named" (the bird target) is exact, finer or genus.
 
 Two truth formats are read: ``tests/data/photos/truth.csv`` (a taxon of the
 model's own tree per photo) and the registry evaluation set made by
-``python -m training.registry_photos`` (a ``lineage`` column up to the class).
+``python -m training.registry_photos`` or the sets of real camera-trap frames made
+by ``python -m training.camera_trap_sets`` (a ``lineage`` column up to the class;
+the latter also a ``sequence`` column, which ``--replay`` uses). Every figure is
+printed beside the same figure with the open-set rules off (``OPEN_SET_OFF``).
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ TaxonKey = tuple[str, str]
 FAMILY_RANKS = ("family", "subfamily", "tribe", "subtribe")
 GENUS_RANKS = ("genus", "subgenus")
 INFORMATIVE = ("exact", "finer", "genus", "family")
+SWEPT = ("threshold", "routing", "species", "min_evidence", "coarse_evidence", "gap_evidence")
+OPEN_SET_OFF = {"min_evidence": 0.0, "coarse_evidence": 0.0, "gap_evidence": 0.0}
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,7 @@ class Truth:
     in_vocabulary: bool
     lineage: tuple[TaxonKey, ...] = ()  # the truth and its ancestors up to the class, where the truth file gives them
     group: str = ""
+    sequence: str = ""  # frames of one camera-trap sequence share it (``training/replay_eval.py`` replays them in order)
 
 
 def read_truth(folder: Path = PHOTOS) -> list[Truth]:
@@ -57,9 +63,9 @@ def read_truth(folder: Path = PHOTOS) -> list[Truth]:
     out = []
     for row in rows:
         taxon = _key(row["truth"]) if row["truth"] else None
-        if "lineage" in row:  # the registry evaluation set
+        if "lineage" in row:  # the registry evaluation set and the camera-trap sets
             lineage = (taxon, *(_key(part) for part in row["lineage"].split(";") if part)) if taxon else ()
-            out.append(Truth(row["path"], taxon, False, True, tuple(k for k in lineage if k), row["group"]))
+            out.append(Truth(row["path"], taxon, False, True, tuple(k for k in lineage if k), row["group"], row.get("sequence", "")))
             continue
         group = "blank" if taxon is None else ("in_vocabulary" if row["in_vocabulary"] == "yes" else "out_of_vocabulary")
         out.append(Truth(row["path"], taxon, row["accept_descendants"] == "yes", row["in_vocabulary"] == "yes", (), group))
@@ -151,18 +157,20 @@ def observe_all(recognizer: Recognizer, truths: Sequence[Truth], folder: Path) -
     return out
 
 
+def observations_of(recognizer: Recognizer, item: Observed) -> list[Observation]:
+    """One photo's cached answers routed and combined under the recognizer's settings."""
+
+    def lookup(specialist: Specialist, rows: list[int]) -> Probabilities:
+        return item.answers[specialist.model_id][rows]
+
+    joint = recognizer.classifier.route(item.general, recognizer.settings.routing, lookup)
+    return [Observation(d, p) for d, p in zip(item.detections, joint, strict=True)]
+
+
 def results_for(recognizer: Recognizer, observed: Sequence[Observed]) -> list[Result]:
     """Route, combine and decide each photo's cached answers under the recognizer's settings."""
-    out = []
-    for item in observed:
-
-        def lookup(specialist: Specialist, rows: list[int], item: Observed = item) -> Probabilities:
-            return item.answers[specialist.model_id][rows]
-
-        joint = recognizer.classifier.route(item.general, recognizer.settings.routing, lookup)
-        observations = [Observation(d, p) for d, p in zip(item.detections, joint, strict=True)]
-        out.append(decide(observations, recognizer.taxonomy, recognizer.settings.decision, item.width, item.height, item.mode))
-    return out
+    return [decide(observations_of(recognizer, item), recognizer.taxonomy, recognizer.settings.decision, item.width, item.height,
+                   item.mode) for item in observed]  # fmt: skip
 
 
 def evaluate(recognizer: Recognizer, truths: Sequence[Truth], results: Sequence[Result], verbose: bool = False) -> dict[str, Counter[str]]:
@@ -194,7 +202,7 @@ def sweep(name: str, settings: Sequence[EngineSettings], base: Recognizer, sets:
           describe: Callable[[EngineSettings], str]) -> None:  # fmt: skip
     print(f"== {name}")
     for choice in settings:
-        recognizer = base.with_settings(**{f: getattr(choice, f) for f in ("threshold", "routing", "species")})
+        recognizer = base.with_settings(**{f: getattr(choice, f) for f in SWEPT})
         merged: dict[str, Counter[str]] = {}
         for truths, observed in sets:
             for group, counts in evaluate(recognizer, truths, results_for(recognizer, observed)).items():
@@ -211,6 +219,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sweep-routing", action="store_true", help="sweep the specialists' combination rule and routing threshold")
     parser.add_argument("--detector", type=Path, default=None, help="detector ONNX file (default: the shipped default)")
     parser.add_argument("--detector-size", type=int, default=None, help="detector input size (default: the engine's)")
+    parser.add_argument("--sweep-open-set", action="store_true", help="sweep the open-set rules' evidence (inference/open_set.py)")
+    parser.add_argument("--replay", type=float, action="append", default=[], metavar="RATE",
+                        help="also replay sets with sequences through the live pipeline at RATE frames/s (repeatable)")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     folders = args.photos or [PHOTOS, *([Path(".cache/eval-photos")] if Path(".cache/eval-photos/truth.csv").exists() else [])]
@@ -222,12 +233,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         truths = read_truth(folder)
         sets.append((truths, observe_all(base, truths, folder)))
     print("== defaults: " + ", ".join(base.classifier.model_ids))
+    without = base.with_settings(**OPEN_SET_OFF)
     for folder, (truths, observed) in zip(folders, sets, strict=True):
+        before = evaluate(without, truths, results_for(without, observed))
         for group, counts in sorted(evaluate(base, truths, results_for(base, observed), args.verbose).items()):
             print(f"{folder}/{group}: {summary(counts)}")
+            print(f"{' ' * len(str(folder))}  without the open-set rules: {summary(before[group])}")
+    from training.replay_eval import replay  # it builds on this module
+
+    for rate in args.replay:
+        for folder, (truths, observed) in zip(folders, sets, strict=True):
+            if any(t.sequence for t in truths):
+                live, alone = replay(base, truths, observed, rate)
+                live_off, alone_off = replay(without, truths, observed, rate)
+                print(f"{folder} replayed at {rate:g} frames/s: live overlay {live}; single frames {alone}")
+                print(f"{' ' * len(str(folder))}  without the open-set rules: live overlay {live_off}; single frames {alone_off}")
     if args.sweep:
         sweep("threshold", [replace(base.settings, threshold=t) for t in (0.5, 0.6, 0.7, 0.8, 0.9)], base, sets,
               lambda s: f"threshold {s.threshold:.2f}")  # fmt: skip
+    if args.sweep_open_set:
+        choices = [replace(base.settings, min_evidence=k, coarse_evidence=c, gap_evidence=g)
+                   for k, c, g in itertools.product((0.0, 3.0, 5.0, 10.0), (0.0, 5.0, 20.0), (0.0, 5.0, 10.0, 20.0))]  # fmt: skip
+        sweep("open set", choices, base, sets,
+              lambda s: f"evidence {s.min_evidence:4g} coarse {s.coarse_evidence:4g} gap {s.gap_evidence:4g}")  # fmt: skip
     if args.sweep_routing and base.classifier.specialists:
         choices = [replace(base.settings, threshold=t, routing=RoutingSettings(r, rule))
                    for rule, r, t in itertools.product(COMBINATION_RULES, (0.05, 0.1, 0.2, 0.3, 0.5), (0.6, 0.7, 0.8))]  # fmt: skip

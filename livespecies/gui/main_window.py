@@ -48,7 +48,7 @@ from livespecies.inference.engine import EngineSettings, Recognizer
 from livespecies.inference.following import FollowSettings
 from livespecies.inference.model_file import LoadedModel, load_model
 from livespecies.inference.specialists import RoutedClassifier, fitting
-from livespecies.inference.species_list import load_species_list, unknown_names, unknown_names_warning
+from livespecies.inference.species_list import load_species_list, unknown_names_warning
 from livespecies.overlay.draw import Pixels, draw_overlay, overlay_items
 from livespecies.pipeline import LivePipeline, LiveResult
 from livespecies.rates import RateMeter, RecentValues
@@ -331,7 +331,7 @@ class MainWindow(QMainWindow):
         self.options = replace(self.options, recognizer=recognizer)
         if self.pipeline is not None:
             self.pipeline.recognizer = recognizer  # read by the worker for every frame: no restart, tracks re-decide
-        if species is not None and (warning := unknown_names_warning(species, unknown_names(species, recognizer.taxonomy))):
+        if species is not None and (warning := unknown_names_warning(species, recognizer.taxonomy)):
             self.show_error(warning)
         return True
 

@@ -75,9 +75,22 @@ def unknown_names(species: SpeciesList, taxonomy: Taxonomy) -> tuple[str, ...]:
     return tuple(name for name in species.names if not taxonomy.nodes_named(name))
 
 
-def unknown_names_warning(species: SpeciesList, unknown: tuple[str, ...]) -> str | None:
-    """One sentence naming what the models cannot recognise (the rest of the list still applies)."""
+def unknown_names_warning(species: SpeciesList, taxonomy: Taxonomy) -> str | None:
+    """One sentence naming the listed animals the models cannot name (answers that could be one of them stop at the
+    group that holds it, ``OpenSet.listed_groups``) and the names nothing here knows (ignored); None when the models
+    know every name."""
+    unknown = unknown_names(species, taxonomy)
     if not unknown:
         return None
-    shown = ", ".join(unknown[:8]) + (f" and {len(unknown) - 8} more" if len(unknown) > 8 else "")
-    return f"Species list {species.path}: the models do not know {shown}; those lines are ignored."
+    ignored = taxonomy.open_set.unplaceable(unknown)
+    placed = tuple(name for name in unknown if name not in ignored)
+    parts = []
+    if placed:
+        parts.append(f"the models cannot name {_few(placed)}, so an answer that could be one of them stops at the group that holds it")
+    if ignored:
+        parts.append(f"{_few(ignored)} {'is' if len(ignored) == 1 else 'are'} not known here and ignored")
+    return f"Species list {species.path}: " + "; ".join(parts) + "."
+
+
+def _few(names: tuple[str, ...]) -> str:
+    return ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
