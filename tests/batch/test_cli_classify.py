@@ -291,3 +291,23 @@ def test_ray_missing_is_one_sentence_saying_how_to_install_it(photos: Path) -> N
     assert done.returncode == 2
     [line] = done.stderr.strip().splitlines()
     assert "pip install 'livespecies[ray]'" in line
+
+
+def test_camera_trap_frames_through_classify_json_claim_no_wrong_family() -> None:
+    """The README command on real camera-trap frames (tests/data/camera-trap): the white-tailed deer ImageNet has no
+    class for is "Artiodactyla" (it was "Bovidae"), the raccoon is no "Canidae", and the person and the empty scene
+    get no animal."""
+    folder = Path(__file__).resolve().parents[1] / "data" / "camera-trap" / "photos"
+    done = run("--json", str(folder))
+    assert done.returncode == 0, done.stderr
+    rows = {Path(r["path"]).name: r for r in map(json.loads, done.stdout.splitlines())}
+    assert len(rows) == 11
+
+    def first(name: str) -> str | None:
+        predictions = rows[name]["predictions"]
+        return predictions[0]["scientific_name"] if predictions else None
+
+    assert first("CT-CT04_09065_8-26-2019.JPG") == "Artiodactyla"
+    assert first("CT-CT06_01813_8-23-2019.JPG") not in ("Canidae", "Carnivora")
+    assert first("CT-CT06_00074_8-12-2019.JPG") is None and first("RUE-RUE05_03207_4-6-2019.JPG") is None
+    assert first("CNE-CONE05.35_00093_12-8-2018.JPG") == "Sus scrofa" and first("CSC-CSC12_00737_7-19-2019.JPG") == "Meleagris gallopavo"
