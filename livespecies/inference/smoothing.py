@@ -164,6 +164,9 @@ def update_tracks(
 
     Returns (all live tracks, the tracks seen in this frame, the next free track id).
     """
+    # A track unseen for longer than max_age is gone before matching: otherwise the next animal at the same spot, a
+    # visit later, would inherit its label through the hysteresis (a person shown as the previous visit's mammal).
+    tracks = [t for t in tracks if now - t.last_seen <= settings.max_age]
     own = [decide_one(o, taxonomy, decision) for o in observations]
     allowed = {(ti, oi) for ti, t in enumerate(tracks) for oi, o in enumerate(observations)
                if not rules_out(own[oi], o.probabilities, t, taxonomy)}  # fmt: skip

@@ -161,3 +161,17 @@ def test_live_decisions_follow_the_site_species_list() -> None:
     decision = DecisionSettings(0.7, species=site)
     _, seen, _ = update_tracks([], [Observation(Detection(LEFT, 0.9), BEAR)], 0.0, TAXONOMY, decision, SETTINGS, 1)
     assert seen[0].shown_key == G
+
+
+def test_a_track_older_than_max_age_is_not_matched_by_the_next_visit() -> None:
+    """Replaying real trail-camera frames a minute apart, a person at the spot where a mammal had stood was shown as
+    that mammal: the stale track (kept until the next update) still matched, and hysteresis held its label."""
+    tracks, _, next_id = update_tracks([], [Observation(Detection(LEFT, 0.9), BEAR)], 0.0, TAXONOMY, DecisionSettings(0.7), SETTINGS, 1)
+    later = SETTINGS.max_age + 5.0
+    tracks, seen, _ = update_tracks(tracks, [Observation(Detection(LEFT, 0.9), CAR)], later, TAXONOMY, DecisionSettings(0.7), SETTINGS,
+                                    next_id)  # fmt: skip
+    assert [(t.track_id, t.shown_key) for t in seen] == [(2, NOT_ANIMAL)]
+    # Within max_age the same box is the same animal, and the bear's label is held against one contrary frame.
+    tracks, _, next_id = update_tracks([], [Observation(Detection(LEFT, 0.9), BEAR)], 0.0, TAXONOMY, DecisionSettings(0.7), SETTINGS, 1)
+    _, seen, _ = update_tracks(tracks, [Observation(Detection(LEFT, 0.9), CAR)], 0.5, TAXONOMY, DecisionSettings(0.7), SETTINGS, next_id)
+    assert [t.track_id for t in seen] == [1]
