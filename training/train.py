@@ -54,6 +54,7 @@ from training.data.events import FrameTimes, frame_times, group_events
 from training.data.labels import label_specs, read_labels_csv
 from training.data.splits import dhash, stratified_split, time_split
 from training.data.views import View, build_views
+from training.fast_features import Extractor, fast_extractor
 from training.history import History
 from training.networks import BACKBONES, build
 from training.presets import PRESETS, eval_transform, train_transform
@@ -296,12 +297,11 @@ def _view_evaluation(fit: Fit, samples: Sequence[Sample], classes: Sequence[str]
 
 
 @torch.no_grad()
-def features_of(extractor: nn.Module, items: Sequence[tuple[Path, int]], transform: Any, device: torch.device, batch: int,
+def features_of(extractor: Extractor, items: Sequence[tuple[Path, int]], transform: Any, device: torch.device, batch: int,
                 flip: bool = False, on_step: Callable[[int, int], None] | None = None) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
     """Backbone features for every image (and its mirror image with ``flip``), computed once for head-only training."""
     loader = DataLoader(ImageFiles(items, transform), batch_size=batch, shuffle=False, **_workers())
     feats, labels = [], []
-    extractor.eval()
     for done, (images, targets) in enumerate(tqdm(loader, desc="features", leave=False, file=sys.stderr, disable=None), start=1):
         if on_step is not None:
             on_step(done, len(loader))
@@ -347,7 +347,8 @@ def fit_one(config: TrainConfig, dataset: Dataset, samples: Sequence[Sample], vi
 
     if config.mode == "head":
         # Features once (and their mirror images as the one augmentation that survives caching), then a linear head.
-        extractor = model.features  # type: ignore[union-attr]
+        features = model.features  # type: ignore[union-attr]
+        extractor = fast_extractor(features, device) if config.feature_runtime == "onnxruntime" else features
         augmentation = PRESETS[config.augment]
         passes = config.augment_passes if augmentation is not None else 0
         per_pass = -(-len(by_split["train"]) // config.batch_size)

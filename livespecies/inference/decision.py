@@ -59,7 +59,12 @@ def decide_one(observation: Observation, taxonomy: Taxonomy, settings: DecisionS
     probabilities = observation.probabilities
     if taxonomy.organism_mass(probabilities) < settings.min_organism_mass:
         return None
-    choice = choose_taxon(probabilities, taxonomy, settings)
+    # No taxon is claimed while the single most probable label is not an animal: a user's model whose "empty" class
+    # leads is not made to see "a mammal" because its several mammal classes share the rest (issue 17: 110 of 201
+    # later empty frames of a real trail camera). The shipped ImageNet model never claimed a taxon over a leading
+    # object label (measured on 1,900 real frames), so for it this changes nothing.
+    leading_animal = bool(taxonomy.organism[int(np.argmax(probabilities))])
+    choice = choose_taxon(probabilities, taxonomy, settings) if leading_animal else None
     if choice is None:
         return observation.detection
     detection = observation.detection

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from livespecies.inference.contract import LabelSpec
 from livespecies.inference.decision import DecisionSettings, decide, decide_one, display_order
+from livespecies.inference.taxonomy import Taxonomy
 from livespecies.types import Box, Detection, Observation, Prediction, Taxon
 from tests.inference.test_taxonomy import TAXONOMY, probs
 
@@ -63,3 +65,18 @@ def test_unidentified_class_answers_come_after_named_ones() -> None:
     coarse = Prediction(Taxon("order", "Coraciiformes"), 0.99, (Taxon("order", "Coraciiformes"), aves, animalia), BOX, 0.9)
     assert sorted([unidentified, named, coarse], key=display_order) == [coarse, named, unidentified]
     assert unidentified.label == "unidentified bird" and unidentified.scientific_name == "Aves"
+
+
+def test_no_animal_when_a_non_animal_class_is_the_most_probable() -> None:
+    """A camera's own model with an "empty" class: three mammal classes sharing 0.72 once made "Genus" (or "unidentified
+    mammal") on later empty frames whose most probable class was "empty"."""
+    empty = LabelSpec("empty", "empty frame", False)
+    mammal = Taxon("class", "Mammalia", "mammal")
+    specs = [empty, *(LabelSpec(n, n, True, (Taxon("species", f"Genus {n}", n), Taxon("genus", "Genus"), mammal)) for n in ("a", "b", "c"))]
+    taxonomy = Taxonomy(specs)
+    settings = DecisionSettings(0.7)
+    leading_empty = observation(np.array([0.28, 0.25, 0.24, 0.23], dtype=np.float32))
+    assert decide_one(leading_empty, taxonomy, settings) == leading_empty.detection  # at most an unnamed box, never a taxon
+    leading_mammal = observation(np.array([0.2, 0.3, 0.26, 0.24], dtype=np.float32))
+    outcome = decide_one(leading_mammal, taxonomy, settings)
+    assert isinstance(outcome, Prediction) and outcome.taxon.name == "Genus"
