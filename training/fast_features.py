@@ -58,6 +58,7 @@ def _session(features: nn.Module, example: torch.Tensor, threads: int | None) ->
         with warnings.catch_warnings():
             # The TorchScript exporter on purpose (as the shipped models' build): quick, and no onnxscript needed here.
             warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.filterwarnings("ignore", message="Constant folding", category=UserWarning)  # EfficientNet-Lite0's slices
             torch.onnx.export(features, (batch,), str(path), input_names=["images"], output_names=["features"],
                               dynamic_axes={"images": {0: "batch"}, "features": {0: "batch"}}, opset_version=17, dynamo=False)  # fmt: skip
         options = ort.SessionOptions()

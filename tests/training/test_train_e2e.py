@@ -21,6 +21,7 @@ from livespecies.inference.model_file import load_model
 from training.commands import train_main
 from training.config import ConfigError, TrainConfig
 from training.export_user import export_checkpoint
+from training.networks import BACKBONES
 from training.sample_dataset import make
 from training.train import TrainingInterrupted, train
 
@@ -69,7 +70,9 @@ def test_exported_model_loads_in_the_engine_with_the_shipped_detector(head_run, 
     contract = model.contract
     assert [label.key for label in contract.labels] == CLASSES
     assert contract.output.temperature == pytest.approx(head_run.temperature)
-    assert contract.input.height == 64 and contract.input.mean == pytest.approx((0.485, 0.456, 0.406))
+    # The default backbone, EfficientNet-Lite0, normalises as (x - 127) / 128 on 0..255 pixels: read from the contract.
+    lite = BACKBONES["efficientnet_lite0"].normalisation
+    assert contract.input.height == 64 and contract.input.mean == pytest.approx(lite.mean) and contract.input.std == pytest.approx(lite.std)
     fish = next(label for label in contract.labels if label.key == "fish")
     assert fish.lineage[0].name == "Actinopterygii" and fish.lineage[-1].name == "Animalia"
     assert not next(label for label in contract.labels if label.key == "landscape").organism
