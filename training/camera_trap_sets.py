@@ -16,6 +16,9 @@ evaluate-default --photos OUT/SET``) the open-set rules of the engine on what tr
 * ``hanna``: ``hannaboe/camera_trap_workflow`` @ 3be5edf: 300 frames of three small-mammal tunnel cameras in
   northern Norway; labels made by the authors' model, a person's where one checked the frame.
 
+For ``tnc`` it also writes ``frames.csv`` and ``labels.csv``, the set as one camera's season for
+``bench/bench_camera.py`` and ``bench/bench_teach.py`` (``write_camera_benchmark``).
+
 Truth is the finest taxon the label makes certain (MDD for mammals, IOC for birds), with its lineage to the class.
 People are their own group and have no truth: any animal claimed on them is a false animal, as on a blank.
 """
@@ -190,6 +193,35 @@ def build_hanna(git_dir: Path, out: Path) -> list[list[str]]:
     return rows
 
 
+def write_camera_benchmark(out: Path, rows: list[list[str]]) -> None:
+    """``frames.csv`` and ``labels.csv`` for ``bench/bench_camera.py``: the tnc set as one camera's season.
+
+    Each class's sequences in order, interleaved by their position within the class, so that the last 30 % of the
+    rows (what the benchmark judges) are each class's latest sequences; frames of a sequence without an animal are
+    ``empty``. The Coiban agouti (23 frames) joins the agouti class (genus *Dasyprocta*): 6 earlier frames are too
+    few for a class of its own."""
+    by_class: dict[str, list[list[str]]] = {}
+    for row in rows:
+        by_class.setdefault(row[0].split("/")[1].split("-", 1)[1], []).append(row)
+    ordered = []
+    for name, members in by_class.items():
+        sequences = sorted({r[6] for r in members}, key=lambda q: int(q[3:]))
+        for r in members:
+            label = ("Agouti" if name == "Coiban_Agouti" else name) if r[1] == "animal" else "empty"
+            ordered.append(((sequences.index(r[6]) + 0.5) / len(sequences), int(r[6][3:]), r[0], label))
+    with (out / "frames.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(("path", "label"))
+        writer.writerows((path, label) for _, _, path, label in sorted(ordered))
+    with (out / "labels.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(("folder", "common_name", "scientific_name", "rank", "lineage", "organism"))
+        for name in sorted(n for n in by_class if n != "Coiban_Agouti"):
+            rank, scientific = TAXA[name][0].split(":", 1)
+            writer.writerow((name, name.replace("_", " ").lower(), scientific, rank, TAXA[name][1], "yes"))
+        writer.writerow(("empty", "empty frame", "", "", "", "no"))
+
+
 def write(out: Path, rows: list[list[str]]) -> None:
     with (out / "truth.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
@@ -213,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
         out.mkdir(parents=True, exist_ok=True)
         rows = build(git_dir, out)
         write(out, rows)
+        if name == "tnc":
+            write_camera_benchmark(out, rows)
         groups = {g: sum(r[1] == g for r in rows) for g in ("animal", "blank", "human")}
         print(f"{out}: {len(rows)} frames ({', '.join(f'{n} {g}' for g, n in groups.items())})")
     return 0
