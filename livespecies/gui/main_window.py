@@ -38,6 +38,7 @@ from livespecies.capture.reader import ReconnectPolicy, SourceState
 from livespecies.capture.source_spec import SourceError, SourceSpec, parse_source
 from livespecies.errors import UserError
 from livespecies.gui.background import run_in_background
+from livespecies.gui.elided_label import ElidedLabel
 from livespecies.gui.live_session import LiveSession, latest_result_for_display
 from livespecies.gui.settings_store import UiPreferences
 from livespecies.gui.sightings_panel import CORRECT, SightingsPanel
@@ -62,6 +63,15 @@ from livespecies.types import Frame, Prediction, Result
 
 DISPLAY_INTERVAL_MS = 10  # poll for a new frame at 100 Hz: a 30 fps source is shown within ~10 ms of capture
 RESULT_MAX_AGE = 1.5  # seconds: older boxes are not drawn over newer video
+STATS_MEANING = (
+    "source: frames per second the source sends",
+    "shown: frames per second painted",
+    "results: recognition results per second",
+    "inference: the models' time per frame (median)",
+    "result latency: from capture to result (median)",
+    "dropped: frames the display never painted",
+    "skipped by recognition: frames the models never saw because they were busy (expected: the newest frame wins)",
+)
 RECENT = "@recent:"  # source box data of a stream, file or folder that was opened (kept in memory only)
 
 
@@ -133,20 +143,21 @@ class MainWindow(QMainWindow):
         dock.setWidget(self.sightings)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
 
-        self.state_label = QLabel("no source")
+        # The figures ask for their whole width; the state and the notices share what is left (a long reason or
+        # path ends in "…", its full text in the tooltip). At 1280 px the figures then fit whole; in a narrower
+        # window they give way too, elided, never cut mid-word.
+        self.state_label = ElidedLabel("no source", QSizePolicy.Policy.Ignored)
         self.state_label.setMinimumWidth(160)  # the connection state stays readable in a small window
-        self.stats_label = QLabel("")
-        # The figures give way first when the window is narrow; their full text stays in the tooltip.
-        self.stats_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.stats_label = ElidedLabel("")
         # Notices ("Saved …") get their own place: QStatusBar.showMessage would hide the source's state meanwhile.
-        self.notice_label = QLabel("")
-        self.notice_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.notice_label = ElidedLabel("", QSizePolicy.Policy.Ignored)
+        self.notice_label.setMinimumWidth(120)  # a notice's start ("Saved /home/…") stays in sight in a narrow window
         self.notice_timer = QTimer(self)
         self.notice_timer.setSingleShot(True)
         self.notice_timer.timeout.connect(lambda: self.notice_label.setText(""))
         self.statusBar().addWidget(self.state_label, 2)
         self.statusBar().addWidget(self.notice_label, 2)
-        self.statusBar().addWidget(self.stats_label, 3)
+        self.statusBar().addWidget(self.stats_label)
 
         self.display_timer = QTimer(self)
         self.display_timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -642,7 +653,7 @@ class MainWindow(QMainWindow):
             # Frames the models never saw because they were busy: expected, the newest frame always wins.
             parts.append(f"skipped by recognition {self.session.worker.skips.skipped}")
         self.stats_label.setText("  ".join(parts))
-        self.stats_label.setToolTip("  ".join(parts))
+        self.stats_label.setToolTip("\n".join(["  ".join(parts), "", *STATS_MEANING]))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.preferences.save_layout(self.saveGeometry(), self.saveState())

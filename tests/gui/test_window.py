@@ -259,3 +259,31 @@ def test_species_list_in_the_window_applies_without_a_restart_and_is_remembered(
     qtbot.waitUntil(lambda: window.latest is not None and any(p.taxon.name == "Ursus maritimus" for p in window.latest.result.predictions),
                     timeout=30000)  # fmt: skip
     assert window.species_button.text() == "Species: all" and window.preferences.species_list is None
+
+
+def test_status_figures_fit_whole_at_1280_px(qtbot, make_window: MakeWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Guards "… result latency 53 ms dr": at 1280 px the figures were cut at the right edge, even with a long
+    notice and a long source state beside them, which give way (elided, their full text in the tooltip)."""
+    window = make_window()
+    window.resize(1280, 760)
+    window.open_source("demo")
+    wait_labelled(qtbot, window)
+    qtbot.waitUntil(lambda: window.latency.median() is not None, timeout=30000)
+    assert window.session is not None and window.session.worker is not None
+    window.display_skips.skipped, window.session.worker.skips.skipped = 123456, 1234567  # a day's counts
+    window.notify(f"Saved {tmp_path / ('a-long-folder-name/' * 6)}2026-05-16T12-00-00_polar-bear.jpg", 60000)
+    qtbot.waitUntil(lambda: "inference" in window.stats_label.text() and "1234567" in window.stats_label.text(), timeout=5000)
+    label = window.stats_label
+
+    def room() -> tuple[int, int, str]:
+        return label.contentsRect().width(), label.fontMetrics().horizontalAdvance(label.text()), label.text()
+
+    # The layout follows a new text on the next turn of the event loop: wait for it, then the whole text must fit.
+    try:
+        qtbot.waitUntil(lambda: window.statusBar().width() >= 1200 and room()[0] >= room()[1], timeout=5000)
+    finally:
+        print("stats label: width, text width, text:", room())
+    assert label.isVisible() and label.shown_text == label.text()
+    assert label.geometry().right() <= window.statusBar().contentsRect().right()
+    assert window.stats_label.toolTip()  # what each figure means
+    assert window.state_label.toolTip() == window.state_label.text() == "demo clip: live"
