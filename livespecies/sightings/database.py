@@ -47,14 +47,18 @@ CREATE TABLE IF NOT EXISTS sightings (
     snapshot TEXT,
     raw_snapshot TEXT,
     sidecar TEXT,
-    models TEXT NOT NULL
+    models TEXT NOT NULL,
+    common_names TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS sightings_by_time ON sightings (started_at);
 CREATE INDEX IF NOT EXISTS sightings_by_camera ON sightings (camera, started_at);
 CREATE INDEX IF NOT EXISTS sightings_by_taxon ON sightings (taxon_name);
 """
 COLUMNS = ("id", "camera", "status", "started_at", "last_seen_at", "ended_at", "taxon_rank", "taxon_name", "label", "lineage",
-           "best_confidence", "frames", "snapshot", "raw_snapshot", "sidecar", "models")  # fmt: skip
+           "best_confidence", "frames", "snapshot", "raw_snapshot", "sidecar", "models", "common_names")  # fmt: skip
+# Columns added after schema 1 was released, with what a row written before them holds. A writer adds them to an
+# older file; a reader of an older file reads the default; older programs still read and write a newer file.
+ADDED_COLUMNS = {"common_names": "TEXT NOT NULL DEFAULT '[]'"}
 
 
 @dataclass(frozen=True)
@@ -77,15 +81,18 @@ class Sighting:
     raw_snapshot: str | None
     sidecar: str | None
     models: dict[str, str]
+    common_names: tuple[str, ...] = ()  # of the lineage's taxa, finest first ("bird" for Aves); none in rows written before
 
     def as_dict(self) -> dict[str, object]:
-        return {name: getattr(self, name) for name in COLUMNS} | {"lineage": [list(pair) for pair in self.lineage]}
+        return {name: getattr(self, name) for name in COLUMNS} | {"lineage": [list(pair) for pair in self.lineage],
+                                                                   "common_names": list(self.common_names)}  # fmt: skip
 
 
 @dataclass(frozen=True)
 class SightingQuery:
-    """A filter: every field optional. ``species`` matches the label, the scientific name or any taxon of the
-    lineage, case-insensitively ("Ursus" finds polar bears); ``min_rank`` keeps answers at least that specific."""
+    """A filter: every field optional. ``species`` matches the label, or the scientific or common name of any taxon
+    of the lineage, case-insensitively ("Ursus" and "bear" find polar bears, "bird" finds Aves); ``min_rank`` keeps
+    answers at least that specific."""
 
     camera: str | None = None
     species: str | None = None
@@ -117,7 +124,9 @@ class SightingDatabase:
                 self._db.execute("PRAGMA synchronous=FULL")
                 self._db.executescript(SCHEMA)
                 self._check_version()
+                self._add_missing_columns()
             self._db.execute("PRAGMA busy_timeout=10000")
+            self._select = self._select_list()
         except sqlite3.DatabaseError as exc:
             raise UserError(f"{path} is not a usable sightings database ({exc}).") from None
         except OSError as exc:
@@ -129,6 +138,21 @@ class SightingDatabase:
             self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
         elif row[0] != str(SCHEMA_VERSION):
             raise UserError(f"{self.path} was made by another version of livespecies (schema {row[0]}, this one reads {SCHEMA_VERSION}).")
+
+    def _present_columns(self) -> set[str]:
+        return {str(row[1]) for row in self._db.execute("PRAGMA table_info(sightings)")}
+
+    def _add_missing_columns(self) -> None:
+        present = self._present_columns()
+        for name, definition in ADDED_COLUMNS.items():
+            if name not in present:
+                self._db.execute(f"ALTER TABLE sightings ADD COLUMN {name} {definition}")
+
+    def _select_list(self) -> str:
+        """The columns to read: a reader cannot add a missing column, so it reads the default in its place."""
+        present = self._present_columns() or set(COLUMNS)  # no table yet (a writer is creating the file): as it will be
+        defaults = {name: definition.rsplit("DEFAULT ", 1)[1] for name, definition in ADDED_COLUMNS.items()}
+        return ", ".join(c if c in present else f"{defaults[c]} AS {c}" for c in COLUMNS)
 
     # ---- writing ------------------------------------------------------------------------
     def record(self, record: SightingRecord) -> None:
@@ -151,6 +175,7 @@ class SightingDatabase:
             "raw_snapshot": str(snapshot.raw) if snapshot else None,
             "sidecar": str(snapshot.sidecar) if snapshot else None,
             "models": json.dumps(record.models, sort_keys=True),
+            "common_names": json.dumps(list(visit.common_names), ensure_ascii=False),
         }
         # A later record without a snapshot (a rename while the first snapshot is written) keeps the one stored.
         updates = ", ".join(f"{c} = COALESCE(excluded.{c}, {c})" if c in ("snapshot", "raw_snapshot", "sidecar") else f"{c} = excluded.{c}"
@@ -219,12 +244,12 @@ class SightingDatabase:
             allowed = RANK_ORDER[: RANK_ORDER.index(q.min_rank) + 1]
             where.append(f"taxon_rank IN ({', '.join('?' * len(allowed))})")
             args.extend(allowed)
-        sql = f"SELECT {', '.join(COLUMNS)} FROM sightings WHERE {' AND '.join(where)} ORDER BY started_at DESC, id"
+        sql = f"SELECT {self._select} FROM sightings WHERE {' AND '.join(where)} ORDER BY started_at DESC, id"
         with self._lock:
             rows = [self._row(r) for r in self._db.execute(sql, args).fetchall()]
         if q.species is not None:
             wanted = q.species.strip().casefold()
-            rows = [r for r in rows if wanted in {r.label.casefold(), *(name.casefold() for _, name in r.lineage)}]
+            rows = [r for r in rows if wanted in {r.label.casefold(), *(n.casefold() for _, n in r.lineage), *(n.casefold() for n in r.common_names)}]
         return rows[: q.limit] if q.limit is not None else rows
 
     def cameras(self) -> list[str]:
@@ -241,4 +266,5 @@ class SightingDatabase:
         row = dict(zip(COLUMNS, values, strict=True))
         row["lineage"] = tuple(tuple(pair) for pair in json.loads(str(row["lineage"])))
         row["models"] = json.loads(str(row["models"]))
+        row["common_names"] = tuple(json.loads(str(row["common_names"])))
         return Sighting(**row)  # type: ignore[arg-type]

@@ -96,8 +96,9 @@ class MqttSettings:
 
 @dataclass(frozen=True)
 class AlertRule:
-    """Which sightings of one camera are announced. ``species``: names matched against the label and every
-    taxon of the lineage, ignoring case (``Ursus`` announces both bears); empty announces every animal."""
+    """Which sightings of one camera are announced. ``species``: names matched against the label and the scientific
+    and common name of every taxon of the lineage, ignoring case (``Ursus`` announces both bears, ``bird`` every
+    bird); empty announces every animal."""
 
     species: frozenset[str] = frozenset()
     min_rank: str | None = None  # e.g. "genus": only answers at least that specific
@@ -173,7 +174,7 @@ def rule_matches(rule: AlertRule, visit: Visit) -> bool:
         return False
     if rule.min_rank is not None and visit.key[0] not in RANK_ORDER[: RANK_ORDER.index(rule.min_rank) + 1]:
         return False
-    names = {visit.label, visit.key[1], *(name for _, name in visit.lineage)}
+    names = {visit.label, visit.key[1], *(name for _, name in visit.lineage), *visit.common_names}
     return not rule.species or any(topic_slug(n, "") in rule.species for n in names)
 
 

@@ -60,8 +60,14 @@ def snapshot_due(state: SnapshotState | None, confidence: float, key: tuple[str,
 
 def sighted_in(live: LiveResult) -> list[Sighted]:
     """The named animals of one result, as the visit rule takes them."""
-    return [Sighted(track, (a.taxon.rank, a.taxon.name), a.label, p.confidence, tuple((t.rank, t.name) for t in a.lineage))
-            for p, track, a in zip(live.result.predictions, live.track_ids, live.visit_answers, strict=True)]  # fmt: skip
+    return [Sighted(track, (a.taxon.rank, a.taxon.name), a.label, p.confidence, tuple((t.rank, t.name) for t in a.lineage),
+                    common_names(a)) for p, track, a in zip(live.result.predictions, live.track_ids, live.visit_answers, strict=True)]  # fmt: skip
+
+
+def common_names(answer: Prediction) -> tuple[str, ...]:
+    """The common names of an answer's taxon and of every rank above it, finest first: a macaw's genus *Ara* has
+    none, its order is "parrot", its class "bird" (what people search by)."""
+    return tuple(dict.fromkeys(t.common_name for t in (answer.taxon, *answer.lineage) if t.common_name))
 
 
 def confidence_in(live: LiveResult, visit: Visit) -> float:

@@ -35,6 +35,7 @@ class Sighted:
     label: str
     confidence: float
     lineage: tuple[TaxonKey, ...] = ()  # the key and every taxon above it
+    common_names: tuple[str, ...] = ()  # of the key and every taxon above it ("bird" for Aves), for finding by any of them
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Visit:
     lineage: tuple[TaxonKey, ...] = ()
     started_at: float = 0.0
     last_seen_at: float = 0.0
+    common_names: tuple[str, ...] = ()  # those of its lineage (see ``Sighted``): they change with it
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ def update_visits(
                 visits[vid] = replace(visits[vid], tracks=(*visits[vid].tracks, s.track))
             else:
                 vid, next_id = next_id, next_id + 1
-                visits[vid] = Visit(vid, s.key, s.label, now, now, s.confidence, 0, (s.track,), s.lineage, wall, wall)
+                visits[vid] = Visit(vid, s.key, s.label, now, now, s.confidence, 0, (s.track,), s.lineage, wall, wall, s.common_names)
                 events.append(VisitEvent("started", visits[vid]))
             owner[s.track] = vid
             in_view.add(s.track)
@@ -93,7 +95,7 @@ def update_visits(
         if not _related(s, v) and len(v.tracks) > 1:  # a joined track turned out to be another animal
             visits[vid] = replace(v, tracks=tuple(t for t in v.tracks if t != s.track))
             vid, next_id = next_id, next_id + 1
-            visits[vid] = Visit(vid, s.key, s.label, now, now, s.confidence, 1, (s.track,), s.lineage, wall, wall)
+            visits[vid] = Visit(vid, s.key, s.label, now, now, s.confidence, 1, (s.track,), s.lineage, wall, wall, s.common_names)
             owner[s.track] = vid
             events.append(VisitEvent("started", visits[vid]))
             continue
@@ -101,7 +103,8 @@ def update_visits(
             visits[vid] = replace(v, last_seen=now, last_seen_at=wall, frames=v.frames + 1)
             continue
         updated = replace(v, key=s.key, label=s.label, lineage=s.lineage or v.lineage, last_seen=now, last_seen_at=wall,
-                          best_confidence=max(v.best_confidence, s.confidence), frames=v.frames + 1)  # fmt: skip
+                          best_confidence=max(v.best_confidence, s.confidence), frames=v.frames + 1,
+                          common_names=s.common_names if s.lineage else v.common_names)  # fmt: skip
         if updated.key != v.key and v.frames:
             events.append(VisitEvent("renamed", updated))
         visits[vid] = updated

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +127,12 @@ def test_a_species_never_shadows_the_camera_level_topics() -> None:
 )
 def test_rule_matching(rule: AlertRule, lineage: tuple[TaxonKey, ...], confidence: float, matches: bool) -> None:
     assert rule_matches(rule, visit(lineage, 0, confidence)) is matches
+
+
+@pytest.mark.parametrize(("species", "matches"), [("bird", True), ("Chicken", True), ("Aves", True), ("mammal", False)])
+def test_rules_match_the_common_names_of_every_rank(species: str, matches: bool) -> None:
+    hen = replace(visit(HEN, 0), common_names=("chicken", "gallinaceous bird", "bird", "animal"))
+    assert rule_matches(AlertRule(species=frozenset({species})), hen) is matches
 
 
 Step = tuple[str, RecordKind, tuple[TaxonKey, ...], float, float]  # sighting, kind, lineage, time, best confidence
