@@ -1,6 +1,7 @@
 """The Qt-free sightings service on a real photo: one sighting per animal with one snapshot, replaced (not added to)
-by a clearly better frame, records in order to every sink, ends by the monotonic clock, and a disk that refuses
-snapshots still lets the sighting be recorded."""
+by a clearly better frame, records in order to every sink, ends by the monotonic clock, a disk that refuses
+snapshots still lets the sighting be recorded, and open sightings' progress is stored every few seconds (bounded
+writes at any result rate) so that a killed program's sighting closes at its last sighting."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ import cv2
 import pytest
 
 from livespecies.pipeline import LiveResult
+from livespecies.sightings.database import SightingDatabase
 from livespecies.sightings.log import SightingLog
 from livespecies.sightings.recorder import Recorder
-from livespecies.sightings.records import SightingRecord
-from livespecies.sightings.service import SightingsService, SnapshotState, snapshot_due
+from livespecies.sightings.records import SightingProgress, SightingRecord
+from livespecies.sightings.service import PROGRESS_EVERY, SightingsService, SnapshotState, progress_due, snapshot_due
+from livespecies.sightings.visits import Visit
 from livespecies.types import Box, Frame, Prediction, Result, Taxon
 
 BEAR = Taxon("species", "Ursus maritimus", "polar bear")
@@ -150,3 +153,75 @@ def test_service_threads_end(tmp_path: Path) -> None:
     service.recorder.submit(lambda: None).result(10)
     service.recorder.close()
     assert threading.active_count() <= before
+
+
+def open_visit(vid: int, started: float, last_seen: float, frames: int) -> Visit:
+    key = ("species", "Ursus maritimus")
+    return Visit(vid, key, "polar bear", started, last_seen, 0.9, frames, (vid,), (key,), 1000.0 + started, 1000.0 + last_seen)
+
+
+@pytest.mark.parametrize(
+    ("visits", "stored", "last_write", "now", "due"),
+    [([open_visit(1, 0.0, 1.0, 3)], {}, -float("inf"), 1.0, []),  # just started: its start was recorded a moment ago
+     ([open_visit(1, 0.0, 2.0, 5)], {}, -float("inf"), 2.0, [1]),  # old enough, never stored
+     ([open_visit(1, 0.0, 3.0, 7)], {1: (1002.0, 5)}, 2.0, 3.0, []),  # the camera wrote 1 s ago: wait
+     ([open_visit(1, 0.0, 4.0, 9)], {1: (1002.0, 5)}, 2.0, 4.0, [1]),  # 2 s later, moved on
+     ([open_visit(1, 0.0, 2.0, 5)], {1: (1002.0, 5)}, 2.0, 9.0, []),  # unchanged (out of view, not yet ended): no write
+     ([open_visit(1, 0.0, 4.0, 9), open_visit(2, 3.0, 4.0, 2)], {1: (1002.0, 5)}, 2.0, 4.0, [1]),  # the young one waits
+     ([open_visit(1, 0.0, 6.0, 13), open_visit(2, 3.0, 6.0, 6)], {1: (1004.0, 9)}, 4.0, 6.0, [1, 2])],  # one batch
+)  # fmt: skip
+def test_progress_due(visits: list[Visit], stored: dict[int, tuple[float, int]], last_write: float, now: float, due: list[int]) -> None:
+    assert [v.visit_id for v in progress_due({v.visit_id: v for v in visits}, stored, last_write, now, every=2.0)] == due
+
+
+@pytest.mark.parametrize("rate", [10.0, 2.0])  # results per second: a fast camera and a slow, shared one
+def test_open_sightings_progress_is_stored_every_few_seconds_at_any_rate(bear_pixels, tmp_path: Path, rate: float) -> None:  # type: ignore[no-untyped-def]
+    """30 s of a bear in view, then the program dies without ending it: its row holds its last sighting (within
+    PROGRESS_EVERY) and its frames, written in at most one transaction per PROGRESS_EVERY seconds."""
+    db, errors = SightingDatabase(tmp_path / "s.db"), []
+    service = make_service(tmp_path, [db], errors)
+    service.auto_snapshot = lambda: False
+    count = int(30 * rate)
+    for i in range(count):
+        service.observe(result_at(bear_pixels, i + 1, 100.0 + i / rate, 0.9))
+    service.recorder.close()  # every queued write done; the visit is still open: no end was recorded
+    writes = db.transactions - 1  # the start's record
+    [row] = db.query()
+    last = result_at(bear_pixels, count, 100.0 + (count - 1) / rate, 0.9).frame.wall_time
+    assert row.status == "open" and errors == []
+    assert 30 / PROGRESS_EVERY - 2 <= writes <= 30 / PROGRESS_EVERY
+    assert last - PROGRESS_EVERY - 1 / rate <= row.last_seen_at <= last
+    assert count - (PROGRESS_EVERY + 1 / rate) * rate <= row.frames <= count
+    assert db.close_interrupted() == 1
+    [closed] = db.query()
+    assert closed.status == "interrupted" and closed.ended_at == row.last_seen_at and closed.frames == row.frames
+    db.close()
+
+
+def test_progress_never_reopens_or_moves_back_a_sighting(tmp_path: Path) -> None:
+    db = SightingDatabase(tmp_path / "s.db")
+    db.record(SightingRecord("open", "north", "started", open_visit(1, 0.0, 0.0, 0), None))
+    db.record(SightingRecord("done", "north", "ended", open_visit(2, 0.0, 9.0, 20), None))
+    db.record_progress([SightingProgress("open", 1005.0, 10), SightingProgress("done", 1012.0, 30)])
+    db.record_progress([SightingProgress("open", 1003.0, 6)])  # an older batch arriving late
+    rows = {r.id: r for r in db.query()}
+    assert (rows["open"].status, rows["open"].last_seen_at, rows["open"].frames) == ("open", 1005.0, 10)
+    assert (rows["done"].status, rows["done"].last_seen_at, rows["done"].ended_at, rows["done"].frames) == ("ended", 1009.0, 1009.0, 20)
+    db.close()
+
+
+class FullDisk(Collecting):
+    def record_progress(self, progress: object) -> None:
+        raise OSError(28, "No space left on device")
+
+
+def test_a_failing_progress_write_is_reported_once_not_every_few_seconds(bear_pixels, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    sink, errors = FullDisk(), []
+    service = make_service(tmp_path, [sink], errors)
+    service.auto_snapshot = lambda: False
+    for i in range(60):
+        service.observe(result_at(bear_pixels, i + 1, 100.0 + i / 2, 0.9))
+    service.close()
+    service.recorder.close()
+    assert [r.kind for r in sink.records] == ["started", "ended"]
+    assert len(errors) == 1 and "No space left on device" in errors[0]

@@ -3,9 +3,12 @@
 SQLite in WAL mode with ``synchronous=FULL``: a record is on disk when
 ``record`` returns, so a ``kill -9`` (or a power cut) at any moment loses no
 sighting whose end was recorded. A sighting's row is written when it starts and
-updated as it changes; rows still open when the program died are closed as
-``interrupted`` the next time the database is opened, at their last sighting,
-and never duplicated (the row's key is the sighting's id). Retention deletes a
+updated as it changes, and while it is open its last sighting and frame count
+are stored every few seconds (``record_progress``, one transaction per camera
+at most every ``service.PROGRESS_EVERY`` seconds); rows still open when the
+program died are closed as ``interrupted`` the next time the database is
+opened, at their last stored sighting, and never duplicated (the row's key is
+the sighting's id). Retention deletes a
 sighting's files first and then its row, so a crash between the two leaves a
 row whose files are gone (deleted by the next pass), never files nobody knows.
 
@@ -26,7 +29,7 @@ from pathlib import Path
 
 from livespecies.errors import UserError
 from livespecies.inference.contract import RANK_ORDER
-from livespecies.sightings.records import SightingRecord
+from livespecies.sightings.records import SightingProgress, SightingRecord
 
 SCHEMA_VERSION = 1
 SCHEMA = """
@@ -112,6 +115,7 @@ class SightingDatabase:
     def __init__(self, path: Path, readonly: bool = False) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self.transactions = 0  # committed writes since opening: what the disk sees (bench/bench_sighting_writes.py)
         try:
             if readonly:
                 if not path.is_file():
@@ -184,6 +188,13 @@ class SightingDatabase:
         with self._write() as db:
             db.execute(sql, values)
 
+    def record_progress(self, progress: Sequence[SightingProgress]) -> None:
+        """Open sightings' last sighting and frame count, in one transaction. Only open rows move, and only forward:
+        a late batch never reopens an ended sighting nor undoes a newer record."""
+        sql = "UPDATE sightings SET last_seen_at = MAX(last_seen_at, ?), frames = MAX(frames, ?) WHERE id = ? AND status = 'open'"
+        with self._write() as db:
+            db.executemany(sql, [(p.last_seen_at, p.frames, p.sighting_id) for p in progress])
+
     def close_interrupted(self) -> int:
         """Rows left open by a program that died: closed at their last sighting. Returns how many."""
         with self._write() as db:
@@ -210,6 +221,7 @@ class SightingDatabase:
                 self._db.execute("BEGIN IMMEDIATE")
                 yield self._db
                 self._db.execute("COMMIT")
+                self.transactions += 1
             except sqlite3.OperationalError as exc:
                 self._rollback()
                 raise UserError(f"Cannot write the sightings database {self.path}: {exc}.") from None

@@ -5,9 +5,11 @@ The live window and the headless watcher both drive one service per camera:
     LiveResult ──► observe() ──► update_visits (pure) ──► events
                                     │
                                     ├── auto snapshot of a new sighting, or a clearly better frame of one
-                                    └── SightingRecord ──► every sink (log, database, MQTT), in order
+                                    ├── SightingRecord ──► every sink (log, database, MQTT), in order
+                                    └── every PROGRESS_EVERY s: open sightings' last sighting and frames
+                                        ──► progress sinks (the database), one batch
 
-Decisions stay pure (``visits.update_visits``, ``snapshot_due`` below); files
+Decisions stay pure (``visits.update_visits``, ``snapshot_due``, ``progress_due`` below); files
 and records are written on the recorder thread, so the caller (the window's
 GUI thread, a watcher's camera loop) never waits for a disk. Visits end by the
 monotonic clock of the frames; wall time is only written into records.
@@ -15,9 +17,10 @@ monotonic clock of the frames; wall time is only written into records.
 
 from __future__ import annotations
 
+import math
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -29,13 +32,16 @@ from livespecies.inference.preprocess import square_crop
 from livespecies.overlay.draw import draw_overlay, overlay_items
 from livespecies.pipeline import LiveResult
 from livespecies.sightings.recorder import Recorder
-from livespecies.sightings.records import RecordKind, SightingRecord, SightingSink
+from livespecies.sightings.records import ProgressSink, RecordKind, SightingProgress, SightingRecord, SightingSink
 from livespecies.sightings.snapshots import SnapshotFiles, save_snapshot
 from livespecies.sightings.visits import Sighted, Visit, VisitEvent, end_all, update_visits
 from livespecies.types import Frame, Prediction
 
 GONE_AFTER = 20.0  # seconds without the animal before its visit ends
 REPLACE_MARGIN = 0.1  # a sighting's snapshot is redone when a frame is this much more confident (or better named)
+# Seconds between stores of open sightings' progress: what a `kill -9` can lose of a sighting, and the bound on
+# writes (one transaction per camera per PROGRESS_EVERY s, whatever the frame rate and the number of animals).
+PROGRESS_EVERY = 2.0
 MAX_EVIDENCE = 200  # sightings whose best frame is kept for teaching (a 1080p frame is 6 MB)
 Pixels = npt.NDArray[np.uint8]
 
@@ -56,6 +62,16 @@ def snapshot_due(state: SnapshotState | None, confidence: float, key: tuple[str,
     if state is None or state.files is None or confidence == 0.0:
         return False
     return confidence >= state.confidence + margin or key != state.key
+
+
+def progress_due(open_visits: Mapping[int, Visit], stored: Mapping[int, tuple[float, int]], last_write: float, now: float,
+                 every: float = PROGRESS_EVERY) -> list[Visit]:  # fmt: skip
+    """The open visits whose progress is stored now: none until ``every`` seconds after the camera's last progress
+    write, then each visit at least ``every`` seconds old (its start was just recorded) whose last sighting or frame
+    count moved since it was last stored (``stored``: visit id → (last_seen_at, frames)). Times on the frames' clock."""
+    if now - last_write < every:
+        return []
+    return [v for v in open_visits.values() if now - v.started >= every and stored.get(v.visit_id) != (v.last_seen_at, v.frames)]
 
 
 def sighted_in(live: LiveResult) -> list[Sighted]:
@@ -102,6 +118,7 @@ class SightingsService:
         first_visit_id: int = 1,
         evidence: dict[int, tuple[Frame, Prediction]] | None = None,
         max_evidence: int = MAX_EVIDENCE,
+        progress_every: float = PROGRESS_EVERY,
     ) -> None:
         self.camera = camera
         self.recorder = recorder
@@ -119,6 +136,11 @@ class SightingsService:
         self.max_evidence = max_evidence  # 0 where nobody teaches (the headless watcher): frames are megabytes
         self._snapshots: dict[int, SnapshotState] = {}
         self._lock = threading.Lock()  # _snapshots is completed on the recorder thread
+        self.progress_every = progress_every
+        self._progress_sinks = [sink for sink in self.sinks if isinstance(sink, ProgressSink)]
+        self._stored: dict[int, tuple[float, int]] = {}  # visit id → the progress last handed to the progress sinks
+        self._last_progress = -math.inf
+        self._progress_failing = False  # on the recorder thread: a full disk is reported once, not every few seconds
 
     # ---- from results to events -------------------------------------------------------
     def observe(self, live: LiveResult) -> list[VisitEvent]:
@@ -147,6 +169,7 @@ class SightingsService:
                     self._snapshots[visit.visit_id] = SnapshotState(None, confidence, visit.key)
             if due and state is not None:
                 self._save(live, visit, "snapshot", replaces=state.files)
+        self._store_progress(live.frame.timestamp)
         return events
 
     def close(self) -> list[VisitEvent]:
@@ -163,7 +186,32 @@ class SightingsService:
             state = self._snapshots.get(visit_id)
         return state.files if state else None
 
+    def _store_progress(self, now: float) -> None:
+        """Queue the open sightings' progress when it is due (``progress_due``), as one batch."""
+        if not self._progress_sinks:
+            return
+        due = progress_due(self.open_visits, self._stored, self._last_progress, now, self.progress_every)
+        if not due:
+            return
+        self._last_progress = now
+        batch = [SightingProgress(self.sighting_ids.get(v.visit_id, ""), v.last_seen_at or v.last_seen, v.frames) for v in due]
+        self._stored.update({v.visit_id: (v.last_seen_at, v.frames) for v in due})
+        self.recorder.submit(lambda: self._send_progress(batch))
+
     # ---- records and files (on the recorder thread) --------------------------------------
+    def _send_progress(self, batch: Sequence[SightingProgress]) -> None:
+        """Every progress sink gets the batch. A failure is raised (and reported) once until a batch goes through:
+        on a full disk a report every few seconds would only fill the log."""
+        failure: BaseException | None = None
+        for sink in self._progress_sinks:
+            try:
+                sink.record_progress(batch)
+            except Exception as exc:
+                failure = failure or exc
+        was_failing, self._progress_failing = self._progress_failing, failure is not None
+        if failure is not None and not was_failing:
+            raise failure
+
     def _record(self, kind: RecordKind, visit: Visit, snapshot: SnapshotFiles | None = None) -> None:
         record = SightingRecord(self.sighting_ids.get(visit.visit_id, ""), self.camera, kind, visit,
                                 snapshot or self.snapshot_of(visit.visit_id), self.model_ids())  # fmt: skip
@@ -221,6 +269,7 @@ class SightingsService:
         self.recorder.submit(job)
 
     def _forget(self, visit: Visit) -> None:
+        self._stored.pop(visit.visit_id, None)
         with self._lock:
             self._snapshots.pop(visit.visit_id, None)
 
