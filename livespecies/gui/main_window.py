@@ -41,7 +41,7 @@ from livespecies.gui.background import run_in_background
 from livespecies.gui.elided_label import ElidedLabel
 from livespecies.gui.live_session import LiveSession, latest_result_for_display
 from livespecies.gui.settings_store import UiPreferences
-from livespecies.gui.sightings_panel import CORRECT, SightingsPanel
+from livespecies.gui.sightings_panel import CORRECT, MAX_ROWS, SightingsPanel
 from livespecies.gui.training_run import TrainDialog
 from livespecies.gui.video_view import VideoView, to_qimage
 from livespecies.inference.classifier import SpeciesClassifier
@@ -62,6 +62,10 @@ from livespecies.sightings.visits import Visit
 from livespecies.types import Frame, Prediction, Result
 
 DISPLAY_INTERVAL_MS = 10  # poll for a new frame at 100 Hz: a 30 fps source is shown within ~10 ms of capture
+# Frames kept for the teach loop (a confirmation saves the sighting's best frame): a memory budget, not a count,
+# so a 1080p or 4K camera keeps fewer than the demo; never more than the panel shows, never fewer than a few.
+EVIDENCE_BUDGET = 128 * 2**20
+MIN_EVIDENCE = 10
 RESULT_MAX_AGE = 1.5  # seconds: older boxes are not drawn over newer video
 STATS_MEANING = (
     "source: frames per second the source sends",
@@ -73,6 +77,13 @@ STATS_MEANING = (
     "skipped by recognition: frames the models never saw because they were busy (expected: the newest frame wins)",
 )
 RECENT = "@recent:"  # source box data of a stream, file or folder that was opened (kept in memory only)
+
+
+def evidence_capacity(frame_bytes: int, budget: int = EVIDENCE_BUDGET, most: int = MAX_ROWS, least: int = MIN_EVIDENCE) -> int:
+    """How many sightings' best frames the window keeps for teaching, for frames of this many bytes."""
+    if frame_bytes <= 0:
+        return most
+    return max(least, min(most, budget // frame_bytes))
 
 
 @dataclass(frozen=True)
@@ -90,7 +101,7 @@ class MainWindow(QMainWindow):
     frame_shown = Signal(object)  # Frame, after it was painted (for tests and benchmarks)
     snapshot_saved = Signal(object)  # SnapshotFiles, from the recorder thread
     sighting_saved = Signal(object, object)  # Visit, SnapshotFiles: an auto snapshot, from the recorder thread
-    example_saved = Signal(int, str)  # sightings row, class: a teach-loop example, from the recorder thread
+    example_saved = Signal(int, str)  # visit id, class: a teach-loop example, from the recorder thread
     recording_failed = Signal(str)
     model_changed = Signal(str)  # the path of a classifier or specialist now in use
     model_refused = Signal(str)  # why a model file was not used
@@ -505,6 +516,7 @@ class MainWindow(QMainWindow):
         """The sightings service decides (one sighting per tracked animal, its snapshot, its records); the panel shows."""
         if self.sightings_service is None:
             return
+        self.sightings_service.max_evidence = evidence_capacity(live.frame.pixels.nbytes)
         for event in self.sightings_service.observe(live):
             if event.kind == "started":
                 self.sightings.add_visit(event.visit, thumbnail(live, event.visit), None)
@@ -552,11 +564,14 @@ class MainWindow(QMainWindow):
             save_example(folder, teaching, frame, prediction.box, source)
             return teaching.common_name
 
-        self.recorder.submit(job, lambda label: self.example_saved.emit(row, label))
+        # Marked by visit, not by row: newer sightings push rows down (and the oldest out) while the file is written.
+        self.recorder.submit(job, lambda label: self.example_saved.emit(visit, label))
         return True
 
-    def _on_example_saved(self, row: int, label: str) -> None:
-        self.sightings.mark_taught(row, label)
+    def _on_example_saved(self, visit: int, label: str) -> None:
+        row = self.sightings.row_of(visit)
+        if row is not None:
+            self.sightings.mark_taught(row, label)
         counts = examples_per_class(self.teach_folder)
         self.notify(f"Saved as an example of {label} in {self.teach_folder} "
                                      f"({', '.join(f'{k} {v}' for k, v in counts.items())})", 8000)  # fmt: skip

@@ -25,14 +25,19 @@ from livespecies.sightings.visits import Visit
 CORRECT = "@correct"  # teach_requested's name for "ask the user which species it was"
 
 THUMB = 72
+# The panel shows the newest sightings only; every sighting is in the sightings log and database. Each row holds
+# a thumbnail and a few items: without a bound a window watching a feeder grew by hundreds of rows a day.
+MAX_ROWS = 300
+VISIT, SNAPSHOT = Qt.ItemDataRole.UserRole, Qt.ItemDataRole.UserRole + 1  # kept in each row's time and species items
 
 
 class SightingsPanel(QTableWidget):
     open_requested = Signal(object)  # Path
     teach_requested = Signal(int, object)  # row, and None (its species is right), a class name, or CORRECT
 
-    def __init__(self) -> None:
+    def __init__(self, max_rows: int = MAX_ROWS) -> None:
         super().__init__(0, 4)
+        self.max_rows = max_rows
         self.setHorizontalHeaderLabels(["time", "", "species", "best"])
         self.setIconSize(QSize(THUMB, THUMB))
         self.verticalHeader().setVisible(False)
@@ -49,41 +54,62 @@ class SightingsPanel(QTableWidget):
         self.cellDoubleClicked.connect(self._open_row)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._teach_menu)
-        self._rows: dict[int, int] = {}  # visit id → row
-        self.snapshots: dict[int, Path] = {}
+        # Visit id → its row's time item; the row follows the item when rows are inserted or removed.
+        self._items: dict[int, QTableWidgetItem] = {}
 
     def add_visit(self, visit: Visit, thumbnail: npt.NDArray[np.uint8] | None, snapshot: Path | None) -> int:
+        """A new sighting on top; beyond ``max_rows`` the oldest rows go."""
         self.insertRow(0)
-        self._rows = {k: r + 1 for k, r in self._rows.items()}
-        self.snapshots = {r + 1: p for r, p in self.snapshots.items()}
-        self._rows[visit.visit_id] = 0
-        self.setItem(0, 0, QTableWidgetItem(datetime.fromtimestamp(visit.started_at or visit.started).strftime("%H:%M:%S")))
+        when = QTableWidgetItem(datetime.fromtimestamp(visit.started_at or visit.started).strftime("%H:%M:%S"))
+        when.setData(VISIT, visit.visit_id)
+        self.setItem(0, 0, when)
+        self._items[visit.visit_id] = when
         picture = QTableWidgetItem()
         if thumbnail is not None and thumbnail.size:
             small = np.asarray(cv2.resize(thumbnail, (THUMB, THUMB), interpolation=cv2.INTER_AREA), dtype=np.uint8)
             picture.setIcon(QIcon(QPixmap.fromImage(to_qimage(small))))
         self.setItem(0, 1, picture)
-        species = QTableWidgetItem(visit.label)
-        self.setItem(0, 2, species)
+        self.setItem(0, 2, QTableWidgetItem(visit.label))
         self.setItem(0, 3, QTableWidgetItem(f"{visit.best_confidence:.0%}"))
         if snapshot is not None:
-            self.snapshots[0] = snapshot
-            species.setToolTip(str(snapshot))
+            self._link(0, snapshot)
+        while self.rowCount() > self.max_rows:
+            self._drop_last_row()
         return 0
+
+    def _drop_last_row(self) -> None:
+        last = self.rowCount() - 1
+        visit_id = self.row_visit(last)
+        if visit_id is not None:
+            self._items.pop(visit_id, None)
+        self.removeRow(last)
+
+    def row_of(self, visit_id: int) -> int | None:
+        """The row showing that visit, or None when it is not (or no longer) in the panel."""
+        item = self._items.get(visit_id)
+        return None if item is None else self.row(item)
+
+    def _link(self, row: int, snapshot: Path) -> None:
+        species = self.item(row, 2)
+        if species is not None:
+            species.setData(SNAPSHOT, str(snapshot))
+            species.setToolTip(str(snapshot))
+
+    @property
+    def snapshots(self) -> dict[int, Path]:
+        """Row → the snapshot a double-click on it opens (rows without one are left out)."""
+        found = {row: self.item(row, 2) for row in range(self.rowCount())}
+        return {row: Path(item.data(SNAPSHOT)) for row, item in found.items() if item is not None and item.data(SNAPSHOT)}
 
     def attach_snapshot(self, visit: Visit, files: SnapshotFiles) -> None:
         """A sighting's auto snapshot is written after its row appears: link it to that row."""
-        row = self._rows.get(visit.visit_id)
-        if row is None:
-            return
-        self.snapshots[row] = files.annotated
-        item = self.item(row, 2)
-        if item is not None:
-            item.setToolTip(str(files.annotated))
+        row = self.row_of(visit.visit_id)
+        if row is not None:
+            self._link(row, files.annotated)
 
     def update_visit(self, visit: Visit) -> None:
         """Best confidence, and the name when the visit's evidence now supports another (unless the user taught it)."""
-        row = self._rows.get(visit.visit_id)
+        row = self.row_of(visit.visit_id)
         if row is None:
             return
         best, species = self.item(row, 3), self.item(row, 2)
@@ -93,9 +119,10 @@ class SightingsPanel(QTableWidget):
             species.setText(visit.label)
 
     def _open_row(self, row: int, _column: int) -> None:
-        path = self.snapshots.get(row)
-        if path is not None:
-            self.open_requested.emit(path)
+        species = self.item(row, 2)
+        path = species.data(SNAPSHOT) if species is not None else None
+        if path:
+            self.open_requested.emit(Path(path))
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
     def row_label(self, row: int) -> str:
@@ -104,7 +131,9 @@ class SightingsPanel(QTableWidget):
 
     def row_visit(self, row: int) -> int | None:
         """The id of the visit shown in ``row``."""
-        return next((vid for vid, r in self._rows.items() if r == row), None)
+        item = self.item(row, 0)
+        visit_id = item.data(VISIT) if item is not None else None
+        return int(visit_id) if visit_id is not None else None
 
     def mark_taught(self, row: int, label: str) -> None:
         item = self.item(row, 2)
