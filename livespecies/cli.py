@@ -161,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_classify(args: argparse.Namespace) -> int:
-    from livespecies.batch.annotate import copy_path, write_annotated
+    from livespecies.batch.annotate import annotator
     from livespecies.batch.checkpoint import Checkpoint
     from livespecies.batch.discover import find_images
     from livespecies.batch.formats import CsvWriter, JsonLinesWriter, MegaDetectorWriter, RecordWriter, TextWriter
@@ -179,10 +179,8 @@ def run_classify(args: argparse.Namespace) -> int:
         write_records,
     )
     from livespecies.batch.run import classify_files
-    from livespecies.capture.image_file import DecodedImage
     from livespecies.inference.defaults import default_classifier, default_detector
     from livespecies.inference.species_list import unknown_names_warning
-    from livespecies.types import Result
 
     cores = os.cpu_count() or 1
     jobs = args.jobs or cores
@@ -227,11 +225,7 @@ def run_classify(args: argparse.Namespace) -> int:
             return JsonLinesWriter(stream, args.frames)
         return CsvWriter(stream, args.frames) if args.format == "csv" else TextWriter(stream)
 
-    afterwards = None
-    if args.annotate is not None:
-
-        def afterwards(path: Path, image: DecodedImage, result: Result) -> None:
-            write_annotated(image.pixels, result, copy_path(path, args.paths, args.annotate))
+    afterwards = annotator(args.annotate, args.paths, resumable=args.output is not None) if args.annotate is not None else None
 
     show = sys.stderr.isatty() if args.progress is None else args.progress
     progress = ProgressBar(sys.stderr, None, show)
@@ -256,7 +250,6 @@ def run_classify(args: argparse.Namespace) -> int:
     scratch = tempfile.TemporaryDirectory(prefix="livespecies-") if args.output is None else None  # --ray to stdout
     output = args.output if args.output is not None else Path(scratch.name) / "results"  # type: ignore[union-attr]
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
         checkpoint = Checkpoint(output, run_identity(recognizer, settings_used, args.paths), resume=args.resume)
     except OSError as exc:
         raise UserError(f"Cannot write beside the output file {output} ({exc.strerror or exc}).") from None
@@ -265,7 +258,7 @@ def run_classify(args: argparse.Namespace) -> int:
         if args.ray is not None:
             for seq, record in classify_on_ray(numbered_to_do(paths, checkpoint, tally), job, None if args.ray == "local" else args.ray):
                 checkpoint.add(seq, record)
-                tally.count(record.failed, len(record.result.predictions) if record.result else 0)
+                tally.add(record)
                 progress.update(tally)
             progress.finish()
         else:

@@ -7,12 +7,15 @@ goes into the checkpoint: a resumed run never leaves half a copy, and skips the 
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
 
-from livespecies.atomic import write_atomically
+from livespecies.atomic import READ_ONLY_ERRORS, why_not_writable, write_atomically
+from livespecies.batch.job import Afterwards
+from livespecies.capture.image_file import DecodedImage
 from livespecies.errors import UserError
 from livespecies.overlay.draw import Pixels, draw_overlay, overlay_items
 from livespecies.types import Result
@@ -42,7 +45,20 @@ def copy_path(path: Path, inputs: Sequence[Path], folder: Path) -> Path:
     return target if suffix else target.with_name(target.name + ".jpg")
 
 
-def write_annotated(pixels: Pixels, result: Result, target: Path) -> None:
+def annotator(folder: Path, inputs: Sequence[Path], resumable: bool) -> Afterwards:
+    """The step that writes each photo's annotated copy under ``folder``, once ``folder`` is known to be writable: a
+    read-only one is named before any work, not at the first photo. ``resumable``: the run keeps a checkpoint
+    (``--output``), so a copy that fails later can be resumed."""
+    if reason := why_not_writable(folder):
+        raise AnnotationError(f"Cannot write annotated copies to {folder}: {reason}; give --annotate a folder you can write to.")
+
+    def afterwards(path: Path, image: DecodedImage, result: Result) -> None:
+        write_annotated(image.pixels, result, copy_path(path, inputs, folder), resumable)
+
+    return afterwards
+
+
+def write_annotated(pixels: Pixels, result: Result, target: Path, resumable: bool = False) -> None:
     drawn = draw_overlay(pixels, overlay_items(result))
     extension = target.suffix.lower()
     quality = [cv2.IMWRITE_JPEG_QUALITY, 90] if extension in (".jpg", ".jpeg") else [cv2.IMWRITE_WEBP_QUALITY, 90] if extension == ".webp" else []
@@ -52,5 +68,8 @@ def write_annotated(pixels: Pixels, result: Result, target: Path) -> None:
     try:
         write_atomically(target, encoded.tobytes())
     except OSError as exc:
-        raise AnnotationError(f"Cannot write the annotated copy {target} ({exc.strerror or exc}); the results so far are kept: "
-                              "make room and run again with --resume.") from None  # fmt: skip
+        fix = "make it writable" if exc.errno in READ_ONLY_ERRORS else "make room" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else "fix that"
+        problem = f"Cannot write the annotated copy {target} ({exc.strerror or exc})"
+        if resumable:  # the checkpoint holds every photo before this one
+            raise AnnotationError(f"{problem}; the results so far are kept: {fix} and run the same command with --resume.") from None
+        raise AnnotationError(f"{problem}: {fix} and run again.") from None

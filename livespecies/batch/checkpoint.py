@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from livespecies.atomic import why_not_writable
 from livespecies.batch.clips import Clip, ClipFrame, ClipTaxon
 from livespecies.batch.records import ImageRecord
 from livespecies.errors import UserError
@@ -33,7 +34,8 @@ CREATE TABLE IF NOT EXISTS run (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS records (path TEXT PRIMARY KEY, seq INTEGER NOT NULL, failed INTEGER NOT NULL, record TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS records_order ON records (seq, path);
 """
-# What a resumed run must share with the run it continues, in the order a difference is reported.
+# What a resumed run must share with the run it continues, in the order a difference is reported. The identity also
+# keeps "names" (the files the run named), to say which file changed, but two runs need not share them.
 IDENTITY_PARTS = ("models", "settings", "inputs", "format")
 
 
@@ -97,11 +99,23 @@ def record_from_row(text: str) -> ImageRecord:
     return ImageRecord(Path(data["path"]), result, data["error"], clip)
 
 
-def _describe(part: str, old: Any, new: Any) -> str:
+def describe_difference(part: str, old: Any, new: Any, old_names: dict[str, Any], new_names: dict[str, Any]) -> str:
+    """What differs in one identity part, in words. The species list is compared by its contents' digest, and named by
+    its file (``*_names``: the files each run named, kept beside the identity but not part of it)."""
     if isinstance(old, dict) and isinstance(new, dict):
-        changed = [f"{k} {old.get(k)!r} → {new.get(k)!r}" for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+        changed = [_changed_setting(k, old.get(k), new.get(k), old_names, new_names) for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
         return f"other {part} ({'; '.join(changed[:3])})"
     return f"other {part} ({old!r} → {new!r})"
+
+
+def _changed_setting(key: str, old: Any, new: Any, old_names: dict[str, Any], new_names: dict[str, Any]) -> str:
+    if key != "species_list":
+        return f"{key} {old!r} → {new!r}"
+    before = "none" if old is None else old_names.get(key) or "another file"  # a checkpoint from before names were kept
+    after = "none" if new is None else new_names.get(key) or "another file"
+    if before == after:
+        return f"species list {after} (changed since that run)"
+    return f"species list {before} → {after}"
 
 
 class Checkpoint:
@@ -110,6 +124,8 @@ class Checkpoint:
     def __init__(self, output: Path, identity: dict[str, Any], resume: bool, every: float = 1.0) -> None:
         self.path = checkpoint_path(output)
         self.every = every
+        if reason := why_not_writable(self.path.parent):  # SQLite would only say "unable to open database file"
+            raise UserError(f"Cannot write the output file {output}: {reason}; give --output a file in a folder you can write to.")
         existed = self.path.exists()
         if existed and not resume:
             raise UserError(f"{self.path} holds an interrupted run for {output}: add --resume to continue it, or delete it to start again.")
@@ -123,11 +139,12 @@ class Checkpoint:
         identity = {**identity, "format": FORMAT}
         stored = dict(self.db.execute("SELECT key, value FROM run").fetchall())
         if stored:
+            old_names, new_names = json.loads(stored.get("names", "null")) or {}, identity.get("names") or {}
             for part in IDENTITY_PARTS:
                 old, new = json.loads(stored.get(part, "null")), identity.get(part)
                 if old != new:
                     self.db.close()
-                    raise UserError(f"Cannot resume {output}: it was made with {_describe(part, old, new)}; "
+                    raise UserError(f"Cannot resume {output}: it was made with {describe_difference(part, old, new, old_names, new_names)}; "
                                     f"delete {self.path.name} to start again.")  # fmt: skip
         else:
             self.db.execute("BEGIN")

@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from livespecies.atomic import atomic_text_file
 from livespecies.batch.checkpoint import Checkpoint
-from livespecies.batch.discover import find_images
+from livespecies.batch.discover import walk
 from livespecies.batch.formats import RecordWriter
 from livespecies.batch.progress import ProgressBar, Tally
 from livespecies.batch.records import ImageRecord
@@ -36,13 +36,16 @@ def file_digest(path: Path) -> str:
 
 def run_identity(recognizer: Recognizer, settings: dict[str, Any], inputs: Iterable[Path]) -> dict[str, Any]:
     """What a resumed run must share with the run it continues: the exact model files, the settings that change
-    answers, and the inputs named on the command line."""
+    answers, and the inputs named on the command line; plus the species list's file name, which the settings hold
+    only as a digest of its contents, to name it when a resume is refused."""
     models = {"classifier": recognizer.classifier.generalist.model.sha256}
     for specialist in recognizer.classifier.specialists:
         models[f"specialist {specialist.scope.name}"] = specialist.classifier.model.sha256
     if recognizer.detector is not None:
         models["detector"] = recognizer.detector.model.sha256
-    return {"models": models, "settings": settings, "inputs": [str(p.resolve()) for p in inputs]}
+    species = recognizer.settings.species
+    names = {"species_list": str(Path(species.path).resolve()) if species is not None else None}
+    return {"models": models, "settings": settings, "inputs": [str(p.resolve()) for p in inputs], "names": names}
 
 
 class CheckpointWriter:
@@ -87,7 +90,7 @@ def count_in_background(paths: list[Path], progress: ProgressBar) -> threading.T
     """Walk the archive a second time, only counting, and give the progress bar its total when done."""
 
     def count() -> None:
-        progress.total = sum(1 for _ in find_images(paths))
+        progress.total = sum(1 for _ in walk(paths))
 
     thread = threading.Thread(target=count, name="count", daemon=True)
     thread.start()

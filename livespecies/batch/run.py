@@ -49,7 +49,7 @@ def classify_files(
         def write_oldest() -> None:
             record = pending.popleft().result()
             writer.write(record)
-            tally.count(record.failed, len(record.result.predictions) if record.result else 0)
+            tally.add(record)
             progress.update(tally)
 
         for path in paths:

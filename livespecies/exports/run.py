@@ -2,7 +2,10 @@
 
 Every format is written into a hidden staging folder beside the output and renamed into place once complete and
 flushed to disk, so an interrupted export, a full disk or a bad argument never leaves a half-written package that
-looks finished; the staging folder is removed on any failure.
+looks finished; the staging folder is removed on any failure. A folder that cannot be written is named as read-only
+before anything is written. An empty folder that is a mount point (a USB stick's root) cannot be renamed over, nor
+reached by a rename from another disk: there the staging folder is inside it, and its entries are moved out, the
+documents that describe the package (``datapackage.json``, ``megadetector.json``) last.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from livespecies.atomic import why_not_writable
 from livespecies.errors import UserError
 from livespecies.exports import FORMATS, utc_iso
 from livespecies.exports.camtrap_dp import CameraSite, CamtrapProject, deployments_for, write_camtrap_dp
@@ -72,12 +76,14 @@ def publish(out: Path, write: Callable[[Path], list[Path]], single_file: bool) -
     """Run ``write`` into a staging folder beside ``out``, then move the result to ``out`` in one rename (a folder)
     or one replace (a single file's export); remove the staging folder whatever happens."""
     check_target(out, single_file)
-    staging = out.parent / f".{out.name}.{uuid.uuid4().hex[:8]}.partial"
+    folder, inside = staging_place(out, single_file)
+    if reason := why_not_writable(folder):
+        raise UserError(f"Cannot write the export to {out}: {reason}; give --out a folder you can write to.")
+    staging = (out if inside else out.parent) / f".{out.name or 'export'}.{uuid.uuid4().hex[:8]}.partial"
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
         staging.mkdir()  # with the user's umask, unlike a mkdtemp folder: the export is meant to be shared
     except OSError as exc:
-        raise UserError(f"Cannot write the export to {out.parent}: {exc.strerror or exc}.") from None
+        raise UserError(f"Cannot write the export to {out}: {exc.strerror or exc}.") from None
     try:
         written = write(staging)
         sync_tree(staging)
@@ -86,13 +92,33 @@ def publish(out: Path, write: Callable[[Path], list[Path]], single_file: bool) -
             os.replace(only, out)
             sync_folder(out.parent)
             return [out]
-        os.rename(staging, out)  # replaces an empty folder; refuses one that filled up meanwhile
+        if inside:
+            move_entries(staging, out)
+        else:
+            os.rename(staging, out)  # replaces an empty folder; refuses one that filled up meanwhile
         sync_folder(out.parent)
         return [out / path.relative_to(staging) for path in written]
     except OSError as exc:
         raise UserError(f"Cannot write the export to {out}: {exc.strerror or exc}.") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def staging_place(out: Path, single_file: bool) -> tuple[Path, bool]:
+    """The folder that must be writable for the export, and whether the staging folder goes inside ``out`` (an empty
+    folder that is a mount point, or whose parent cannot be written) rather than beside it."""
+    if single_file or not out.is_dir():
+        return out.parent, False
+    # An existing (empty) folder: it must be writable itself, not only replaceable, as the user may have locked it.
+    return out, os.path.ismount(out) or why_not_writable(out.parent) is not None
+
+
+def move_entries(staging: Path, out: Path) -> None:
+    """Move a finished export from its staging folder inside ``out`` up into ``out``: folders of images first, the
+    files that describe them last, so an interruption never leaves a package that looks complete."""
+    for entry in sorted(staging.iterdir(), key=lambda p: (not p.is_dir(), p.name)):
+        os.rename(entry, out / entry.name)
+    sync_folder(out)
 
 
 def check_target(out: Path, single_file: bool) -> None:

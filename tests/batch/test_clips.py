@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,11 +18,23 @@ DEMO = ROOT / "resources" / "demo" / "demo.mp4"  # 16 s at 12 fps: polar bear, h
 
 
 @pytest.fixture(scope="module")
-def demo_record() -> dict:  # type: ignore[type-arg]
+def demo_run() -> subprocess.CompletedProcess[str]:
     done = classify("--json", "--frames", str(DEMO))
     assert done.returncode == 0, done.stderr
-    [line] = done.stdout.splitlines()
+    return done
+
+
+@pytest.fixture(scope="module")
+def demo_record(demo_run: subprocess.CompletedProcess[str]) -> dict:  # type: ignore[type-arg]
+    [line] = demo_run.stdout.splitlines()
     return json.loads(line)  # type: ignore[no-any-return]
+
+
+def test_the_summary_counts_clips_and_frames(demo_run: subprocess.CompletedProcess[str], demo_record: dict) -> None:  # type: ignore[type-arg]
+    """It said "Classified 1 image … 0.2 images/s" for one clip."""
+    sampled = demo_record["clip"]["frames_sampled"]
+    assert f"Classified 1 clip ({sampled} frames sampled) in " in demo_run.stderr, demo_run.stderr
+    assert "frames/s): 1 with animals" in demo_run.stderr and "image" not in demo_run.stderr
 
 
 def test_a_clip_gets_one_record_with_each_taxon_when_and_where_it_was_best(demo_record: dict) -> None:  # type: ignore[type-arg]
@@ -72,6 +85,7 @@ def test_broken_clips_get_one_clear_error_each_and_the_rest_goes_on(tmp_path: Pa
     shutil.copy(photos / "animals/explore_world_animals-polar_bear.webp", folder / "d_bear.webp")
     done = classify("--json", str(folder))
     assert done.returncode == 1
+    assert "Classified 1 image and 3 clips (0 frames sampled) in " in done.stderr and "3 failed" in done.stderr, done.stderr
     records = {Path(r["path"]).name: r for r in map(json.loads, done.stdout.splitlines())}
     assert "is empty" in records["a_empty.mp4"]["error"]
     assert "not a video" in records["b_not_a_video.mp4"]["error"]

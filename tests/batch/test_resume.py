@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from livespecies.batch.checkpoint import checkpoint_path
+from livespecies.batch.checkpoint import checkpoint_path, describe_difference
 from tests.batch.cli import ROOT, classify, recorded
 
 
@@ -108,3 +108,54 @@ def test_resuming_with_other_models_settings_or_inputs_is_refused_in_one_sentenc
 def test_resume_needs_an_output_file(archive: Path) -> None:
     done = classify("--json", "--resume", str(archive))
     assert done.returncode == 2 and "--output" in done.stderr
+
+
+def interrupted(out: Path, archive: Path, *args: str) -> None:
+    """A run of ``archive`` to ``out`` killed once it has durably recorded a photo or two."""
+    checkpoint = checkpoint_path(out)
+    run = subprocess.Popen([sys.executable, "-m", "livespecies", "classify", "--json", "--jobs", "1", *args, "--output", str(out), str(archive)],
+                           cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 300
+    while recorded(checkpoint) < 1:
+        assert run.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    run.kill()
+    run.wait()
+
+
+def test_a_resume_with_another_species_list_names_the_files(archive: Path, tmp_path: Path) -> None:
+    """It printed a raw hash: "other settings (species_list None → '8af18dde…')"."""
+    river, forest = tmp_path / "river.txt", tmp_path / "forest.txt"
+    river.write_text("Ursus maritimus\nGallus gallus\n")
+    forest.write_text("Ursus maritimus\n")
+    out = tmp_path / "out.jsonl"
+    interrupted(out, archive, "--species-list", str(river))
+    for change, named in [(["--species-list", str(forest)], f"species list {river} → {forest}"), ([], f"species list {river} → none")]:
+        refused = classify("--json", "--output", str(out), "--resume", *change, str(archive))
+        [line] = refused.stderr.strip().splitlines()
+        assert refused.returncode == 2 and named in line and "delete" in line, line
+    river.write_text("Ursus maritimus\n")  # the same file, edited since
+    refused = classify("--json", "--output", str(out), "--resume", "--species-list", str(river), str(archive))
+    [line] = refused.stderr.strip().splitlines()
+    assert refused.returncode == 2 and f"species list {river} (changed since that run)" in line, line
+    assert recorded(checkpoint_path(out)) >= 1, "a refused resume loses nothing already recorded"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "said"),
+    [({"species_list": None}, {"species_list": "ab"}, "other settings (species list none → /b.txt)"),
+     ({"species_list": "aa"}, {"species_list": "ab"}, "other settings (species list /a.txt → /b.txt)"),
+     ({"species_list": "aa"}, {"species_list": None}, "other settings (species list /a.txt → none)"),
+     ({"species_list": "aa", "threshold": 0.7}, {"species_list": "ab", "threshold": 0.5},
+      "other settings (species list /a.txt → /b.txt; threshold 0.7 → 0.5)")],
+)  # fmt: skip
+def test_a_species_list_is_named_by_its_file_not_its_digest(old: dict[str, object], new: dict[str, object], said: str) -> None:
+    names = {None: None, "aa": "/a.txt", "ab": "/b.txt"}
+    old_names, new_names = {"species_list": names[old["species_list"]]}, {"species_list": names[new["species_list"]]}  # type: ignore[index]
+    assert describe_difference("settings", old, new, old_names, new_names) == said
+
+
+def test_a_checkpoint_that_kept_no_file_names_still_says_what_changed() -> None:
+    """Checkpoints written before the names were kept hold only the digest."""
+    said = describe_difference("settings", {"species_list": "aa"}, {"species_list": "ab"}, {}, {"species_list": "/b.txt"})
+    assert said == "other settings (species list another file → /b.txt)"

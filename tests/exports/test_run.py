@@ -4,6 +4,7 @@ whole or absent (a read-only folder and a full disk are real mounts), and no pas
 from __future__ import annotations
 
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from livespecies.exports.camtrap_dp import CameraSite, validate_camtrap_dp
 from livespecies.exports.run import export
 from livespecies.inference.engine import Recognizer
 from livespecies.sightings.database import SightingDatabase, SightingQuery
+from tests.batch.read_only import read_only_folder
 from tests.exports.conftest import GATE, NORTH, PASSWORD, T0, Shot, SightingsFixture, record_shot
 
 SITES = {NORTH: CameraSite(52.37, 4.89), GATE: CameraSite(52.38, 4.90)}
@@ -57,21 +59,34 @@ def test_an_export_never_merges_into_something_that_exists(sightings: SightingsF
 
 @pytest.fixture
 def read_only(tmp_path: Path) -> Iterator[Path]:
-    """A folder nobody can write to, root included: a read-only bind mount of itself."""
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    done = subprocess.run(["mount", "--bind", "-o", "ro", str(folder), str(folder)], capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"a read-only bind mount needs root: {done.stderr.strip()}")
-    yield folder
-    subprocess.run(["umount", str(folder)], check=True)
+    with read_only_folder(tmp_path / "ro") as folder:
+        yield folder
 
 
 @pytest.mark.parametrize("fmt", ["camtrap-dp", "megadetector", "csv"])
 def test_a_folder_that_cannot_be_written_is_one_sentence(sightings: SightingsFixture, read_only: Path, fmt: str) -> None:
-    with pytest.raises(UserError, match=f"Cannot write the export to {read_only}: Read-only file system."):
+    with pytest.raises(UserError, match=f"Cannot write the export to {read_only}/out: the folder {read_only} is [a-z ]*read-only"):
         export(sightings.db, fmt, read_only / "out", deployments=SITES)
     assert not list(read_only.iterdir())
+
+
+def export_command(database: Path, fmt: str, out: Path) -> subprocess.CompletedProcess[str]:
+    """``livespecies export`` as a user types it, with every camera's place for Camtrap DP."""
+    places = [arg for camera, site in SITES.items() for arg in ("--location", f"{camera}={site.latitude},{site.longitude}")]
+    return subprocess.run([sys.executable, "-m", "livespecies", "export", "--db", str(database), "--format", fmt, "--out", str(out), *places],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+
+
+@pytest.mark.parametrize(("fmt", "inside"), [("camtrap-dp", ""), ("megadetector", ""), ("camtrap-dp", "new"), ("csv", "s.csv")])
+def test_exporting_into_a_read_only_folder_says_so_and_what_to_do(sightings: SightingsFixture, tmp_path: Path, fmt: str, inside: str) -> None:
+    """``export --out /ro`` said "Device or resource busy" (the read-only folder was a mount point)."""
+    with read_only_folder(tmp_path / "ro") as ro:
+        done = export_command(sightings.db.path, fmt, ro / inside if inside else ro)
+        assert not list(ro.iterdir())
+    [line] = done.stderr.strip().splitlines()
+    assert done.returncode == 2, done.stderr
+    assert f"the folder {ro} is" in line and "read-only" in line and "--out" in line, line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ro"], "no staging folder left beside it"
 
 
 @pytest.fixture
@@ -84,6 +99,28 @@ def tiny_disk(tmp_path: Path) -> Iterator[Path]:
         pytest.skip(f"mounting a tmpfs needs root: {done.stderr.strip()}")
     yield mount
     subprocess.run(["umount", str(mount)], check=True)
+
+
+@pytest.fixture
+def mount_point(tmp_path: Path) -> Iterator[Path]:
+    """An empty file system mounted on the export's folder itself, as a USB stick's root is."""
+    mount = tmp_path / "stick"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(mount)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"mounting a tmpfs needs root: {done.stderr.strip()}")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=True)
+
+
+@pytest.mark.parametrize("fmt", ["camtrap-dp", "megadetector"])
+def test_an_empty_mount_point_is_filled(sightings: SightingsFixture, mount_point: Path, fmt: str) -> None:
+    """A folder that is a mount point cannot be renamed over ("Device or resource busy"): the export is staged inside it."""
+    written = export(sightings.db, fmt, mount_point, deployments=SITES)
+    assert files_under(mount_point) == sorted(written)
+    assert [p.name for p in mount_point.parent.iterdir()] == ["stick"], "no staging folder left beside it"
+    if fmt == "camtrap-dp":
+        assert validate_camtrap_dp(mount_point) == []
 
 
 @pytest.mark.parametrize("fmt", ["camtrap-dp", "megadetector"])
