@@ -3,6 +3,31 @@
 Line formats are written and flushed record by record. The MegaDetector format is one JSON document, written when
 the run ends (atomically, if to a file) from entries spooled to a temporary file, so memory stays flat. With
 ``--output FILE`` every format is written at the end from the run's checkpoint (``checkpoint.py``).
+
+MegaDetector batch output and whole-frame answers
+-------------------------------------------------
+In MegaDetector's format (https://lila.science/megadetector-output-format, 1.x) a detection is a detector's box
+with the detector's confidence ``conf``; a classifier's answers for that box go in its ``classifications`` list,
+``[category, confidence]`` pairs in descending order. Timelapse selects with both: an image is "empty" when no
+detection reaches its detection threshold, and a species selection needs the detection's ``conf`` above that
+threshold *and* the classification's confidence above the classification threshold. AddaxAI reads the same fields.
+
+An answer with a detector box is written so. An answer without one (``--no-detector``, a model trained on whole
+frames, or the detector's fallback when it finds nothing) has no box and no detector score, and the format has no
+place for a classification of a whole image. It was once written as an "animal" detection whose ``conf`` was the
+classifier's confidence and whose box was the frame: Timelapse then took a classifier's confidence for a
+detector's, and the detection threshold silently filtered species answers. Now:
+
+* all of an image's whole-frame answers form one detection of its own category, ``"4": "animal (whole image)"``
+  (listed only when used), with the box ``[0, 0, 1, 1]`` and ``conf`` 1.0;
+* the classifier's confidences are only in that detection's ``classifications``.
+
+The category tells a reader, and Timelapse's category selector, that no detector stands behind the box, and lets
+them leave such images out. ``conf`` 1.0 says "this entry is the whole image", not a detector's certainty: it keeps
+Timelapse's detection threshold from hiding, or calling empty, an image the classifier named, leaving the
+classification threshold as the one that applies, as MegaDetector's own tool for whole-image classifications
+(``generate_whole_image_detections_for_classifications``) does. A failed image has ``"detections": null``, as the
+format asks.
 """
 
 from __future__ import annotations
@@ -124,13 +149,19 @@ def frame_name(clip: str, index: int) -> str:
     return f"{clip}/frame{index:06d}.jpg"
 
 
+ANIMAL, WHOLE_IMAGE = "1", "4"
+DETECTION_CATEGORIES = {ANIMAL: "animal", "2": "person", "3": "vehicle"}
+WHOLE_IMAGE_NAME = "animal (whole image)"
+WHOLE_FRAME = [0.0, 0.0, 1.0, 1.0]
+
+
 class MegaDetectorWriter:
     """MegaDetector batch-output JSON (format 1.4), as read by Timelapse and AddaxAI.
 
-    Each prediction is a detection of category "1" (animal) carrying one
-    classification; detections the classifier could not name keep the category
-    with no classification. Whole-frame predictions (no detector box) span the
-    image. File paths are relative to ``base`` when they lie under it.
+    Each prediction with a detector box is a detection of category "1" (animal) carrying one classification;
+    detections the classifier could not name keep the category with no classification. An image's whole-frame
+    predictions (no detector box) are one detection of category "4" (see the module's docstring for why). File paths
+    are relative to ``base`` when they lie under it.
 
     The image entries wait in a temporary file, not in memory: the document (one JSON object, whose category
     tables are known only at the end) is written when the run ends, atomically if to a file.
@@ -145,6 +176,7 @@ class MegaDetectorWriter:
         self.count = 0
         self.categories: dict[str, str] = {}
         self.descriptions: dict[str, str] = {}
+        self.whole_images = False  # some image has whole-frame answers: category "4" is listed
 
     def _category(self, prediction: dict[str, Any]) -> str:
         name = prediction["scientific_name"] or prediction["label"]
@@ -176,14 +208,12 @@ class MegaDetectorWriter:
             entry["frame_rate"] = frame_rate
         if error or result is None:
             entry["failure"] = error or "unknown failure"
+            entry["detections"] = None  # the format's "not processed", unlike [] for "nothing found"
         else:
-            detections = []
-            for prediction in result.predictions:
-                d = prediction_to_dict(prediction)
-                conf = d["detector_confidence"] if d["detector_confidence"] is not None else d["confidence"]
-                # "classifier_models" is ours: which classifiers the answer rests on (the generalist, a specialist).
-                detections.append({"category": "1", "conf": conf, "bbox": d["box"] or [0.0, 0.0, 1.0, 1.0],
-                                   "classifications": [[self._category(d), d["confidence"]]], "classifier_models": d["models"]})  # fmt: skip
+            answers = [prediction_to_dict(p) for p in result.predictions]
+            detections = [self._boxed(d) for d in answers if d["box"] is not None]
+            if whole := [d for d in answers if d["box"] is None]:
+                detections.append(self._whole_image(whole))
             for detection in result.unidentified:
                 assert detection.box is not None
                 detections.append({"category": "1", "conf": round(detection.score or 0.0, 4),
@@ -192,6 +222,20 @@ class MegaDetectorWriter:
             entry["max_detection_conf"] = max((d["conf"] for d in detections), default=0.0)
         self.spool.write(json.dumps(entry, ensure_ascii=False) + "\n")
         self.count += 1
+
+    def _boxed(self, d: dict[str, Any]) -> dict[str, Any]:
+        """A detector's box with its answer. "classifier_models" is ours: which classifiers the answer rests on."""
+        conf = d["detector_confidence"] if d["detector_confidence"] is not None else d["confidence"]
+        return {"category": ANIMAL, "conf": conf, "bbox": d["box"], "classifications": [[self._category(d), d["confidence"]]],
+                "classifier_models": d["models"]}  # fmt: skip
+
+    def _whole_image(self, answers: list[dict[str, Any]]) -> dict[str, Any]:
+        """An image's answers without a detector box: one entry for the whole image, the classifier's confidences only
+        in its classifications (best first, as the format requires)."""
+        self.whole_images = True
+        ranked = sorted(answers, key=lambda d: -d["confidence"])
+        return {"category": WHOLE_IMAGE, "conf": 1.0, "bbox": list(WHOLE_FRAME),
+                "classifications": [[self._category(d), d["confidence"]] for d in ranked], "classifier_models": ranked[0]["models"]}  # fmt: skip
 
     def header(self) -> dict[str, Any]:
         now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
@@ -205,7 +249,7 @@ class MegaDetectorWriter:
                 "classification_completion_time": now,
                 "livespecies_version": __version__,
             },
-            "detection_categories": {"1": "animal", "2": "person", "3": "vehicle"},
+            "detection_categories": DETECTION_CATEGORIES | ({WHOLE_IMAGE: WHOLE_IMAGE_NAME} if self.whole_images else {}),
             "classification_categories": self.categories,
             "classification_category_descriptions": {cat: key for key, cat in self.descriptions.items()},
         }

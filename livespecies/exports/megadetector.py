@@ -4,7 +4,9 @@ MegaDetector batch output (format 1.4), which Timelapse and AddaxAI read.
 The document is written by ``classify --format megadetector``'s own writer, so the two never drift apart: its
 records are rebuilt from the sidecars, whose predictions were written by the same ``prediction_to_dict``. The
 images are linked into one folder per camera beside the JSON, with paths relative to it: Timelapse opens the export
-folder as its image set.
+folder as its image set. A sighting recorded without a detector box (a whole-frame answer) becomes one
+"animal (whole image)" entry whose classifier confidence is in its classifications only, never in the detection's
+``conf``: ``batch/formats.py`` says why.
 """
 
 from __future__ import annotations

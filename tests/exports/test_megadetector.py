@@ -22,6 +22,7 @@ from livespecies.sightings.records import SightingRecord
 from livespecies.sightings.snapshots import SnapshotFiles
 from livespecies.sightings.visits import Visit
 from tests.exports.conftest import GATE, NORTH, SightingsFixture
+from tests.exports.md_format import assert_valid_batch_output
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +56,8 @@ def test_the_export_matches_what_classify_writes(document: tuple[Path, dict], re
 
 def test_the_document(document: tuple[Path, dict], sightings: SightingsFixture) -> None:  # type: ignore[type-arg]
     out, doc = document
+    assert_valid_batch_output(doc)
+    assert doc["detection_categories"] == {"1": "animal", "2": "person", "3": "vehicle"}  # every answer has a detector box
     info = doc["info"]
     assert info["format_version"] == "1.4" and info["detector"] == sightings.model_ids["detector"]
     assert info["classifier"] == sightings.model_ids["classifier"] and "Aves" in info["classifier_specialists"]
@@ -80,7 +83,8 @@ def test_a_damaged_sidecar_is_a_listed_failure(sightings: SightingsFixture, tmp_
     files = SnapshotFiles(Path(str(bear.snapshot)), Path(str(bear.raw_snapshot)), broken)
     db.record(SightingRecord("lost", NORTH, "ended", visit, files))
     doc = json.loads(export(db, "megadetector", tmp_path / "out")[0].read_text())
-    assert [(i["failure"], "detections" in i) for i in doc["images"]] == [("its livespecies sidecar is missing or unreadable", False)]
+    assert [(i["failure"], i["detections"]) for i in doc["images"]] == [("its livespecies sidecar is missing or unreadable", None)]
+    assert_valid_batch_output(doc)
 
 
 def test_sightings_without_snapshots_are_one_sentence(sightings: SightingsFixture, tmp_path: Path) -> None:
@@ -95,3 +99,28 @@ def test_sidecar_result_keeps_unidentified_boxes() -> None:
     result = result_from_sidecar(sidecar)
     assert (result.width, result.height, len(result.unidentified)) == (640, 480, 1)
     assert result.unidentified[0].box is not None and result.unidentified[0].box.as_list() == [0.1, 0.2, 0.3, 0.4]
+
+
+def test_a_whole_frame_answer_classifies_the_whole_image_instead_of_posing_as_a_detection(recognizer: Recognizer, photos: Path) -> None:
+    """A whole-frame answer has no detector box and no detector score; it was written as an "animal" detection whose
+    ``conf`` was the classifier's confidence. Now it is one detection of its own category, "animal (whole image)",
+    whose classifications carry the classifier's confidences."""
+    whole = recognizer.with_settings(use_detector=False)
+    result = whole.recognize(load_image(photos / "animals/explore_world_animals-polar_bear.webp").pixels)
+    assert result.mode == "whole-frame" and result.predictions and all(p.box is None for p in result.predictions)
+    stream = io.StringIO()
+    writer = MegaDetectorWriter(stream, None, None, whole.model_ids)
+    writer.write(ImageRecord(Path("bear.webp"), result, None))
+    writer.write(ImageRecord(Path("card.jpg"), None, "card.jpg is empty (0 bytes)."))
+    writer.close()
+    doc = json.loads(stream.getvalue())
+    assert_valid_batch_output(doc)
+    bear, card = doc["images"]
+    [detection] = bear["detections"]  # one whole image, however many answers it has
+    assert doc["detection_categories"][detection["category"]] == "animal (whole image)"
+    assert detection["conf"] == 1.0 and detection["bbox"] == [0.0, 0.0, 1.0, 1.0]
+    named = [(doc["classification_categories"][category], confidence) for category, confidence in detection["classifications"]]
+    expected = sorted(((p.label, round(p.confidence, 4)) for p in result.predictions), key=lambda pair: -pair[1])
+    assert [(label, pytest.approx(confidence, abs=1e-4)) for label, confidence in named] == expected
+    assert named[0][0] == "polar bear"
+    assert card == {"file": "card.jpg", "failure": "card.jpg is empty (0 bytes).", "detections": None}
