@@ -49,6 +49,11 @@ class CameraStats:
     last_sighting: str | None = None
     last_sighting_at: float | None = None
     last_error: str | None = None
+    last_error_at: float | None = None  # wall time, so a page can say when, once the camera is back
+
+    def error(self, message: str) -> None:
+        """What went wrong last: a stream that failed or stopped, a snapshot not written, a recognition that failed."""
+        self.last_error, self.last_error_at = message, time.time()
 
     def as_dict(self, name: str, now: float) -> dict[str, object]:
         while self.reconnects and now - self.reconnects[0] > HOUR:
@@ -70,6 +75,7 @@ class CameraStats:
             "last_sighting": self.last_sighting,
             "last_sighting_at": self.last_sighting_at,
             "last_error": self.last_error,
+            "last_error_at": self.last_error_at,
         }
 
 
@@ -93,6 +99,10 @@ class WatchedCamera:
         self.capture.start()
 
     def stop(self, timeout: float = 10.0) -> bool:
+        if not self.capture.is_alive():  # never started (the watcher failed to start) or already ended: nothing to join
+            self.capture.stop_event.set()
+            self.slot.close()
+            return True
         return self.capture.stop(timeout)
 
     def _on_state(self, state: SourceState) -> None:
@@ -100,6 +110,8 @@ class WatchedCamera:
         self.stats.state = state
         if state.status == "reconnecting" and (previous is None or previous.status == "live"):
             self.stats.reconnects.append(time.monotonic())
+        if state.status in ("reconnecting", "failed") and state.detail:  # the page and the grid show why, not only that
+            self.stats.error(state.detail)
         # Each failed attempt is logged by the capture loop (naming this camera); here only what changes the camera's lot.
         if state.status == "failed":
             log.error("%s: %s", self.name, state.describe())

@@ -102,10 +102,11 @@ def _query(args: argparse.Namespace) -> SightingQuery:
 
 def run_watch(args: argparse.Namespace) -> int:
     from livespecies.watch.config import load_config
-    from livespecies.watch.watcher import Watcher, check_config_files
+    from livespecies.watch.preflight import check_config
+    from livespecies.watch.watcher import Watcher
 
     config = load_config(args.config)
-    check_config_files(config)
+    check_config(config)  # the same checks for --check and for a run: what one refuses, the other refuses too
     if args.check:
         print(f"{args.config}: {len(config.cameras)} cameras, database {config.database.path}: looks right.")
         return EXIT_OK

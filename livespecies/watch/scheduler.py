@@ -51,7 +51,8 @@ class SharedInference:
     def stop(self, timeout: float = 30.0) -> bool:
         self.stop_event.set()
         self.wake.set()
-        self._thread.join(timeout)
+        if self._thread.ident is not None:  # started: a watcher that failed to start stops a scheduler that never ran
+            self._thread.join(timeout)
         return not self._thread.is_alive()
 
     def _run(self) -> None:
@@ -69,4 +70,4 @@ class SharedInference:
                 message = f"{camera.name}: recognition failed: {type(exc).__name__}: {exc}"
                 if camera.stats.last_error != message:
                     log.error("%s", message)
-                camera.stats.last_error = message
+                camera.stats.error(message)

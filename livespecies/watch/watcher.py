@@ -4,7 +4,10 @@
         ──► per camera: motion gate → tracks → SightingsService ──► sinks: SQLite, MQTT
     web page (read-only, reads the database and the cameras' statistics)
 
-Startup closes the sightings a killed predecessor left open; retention runs at
+The web page's port is taken before anything else, so a port in use or a page
+beyond loopback without its token refuses the watcher before a model loads or a
+thread starts; a start that fails half-way stops what it started. Startup
+closes the sightings a killed predecessor left open; retention runs at
 startup and then hourly; MQTT gets statistics every ``STATS_EVERY`` seconds.
 Everything is logged through ``logging``, each line naming its camera.
 """
@@ -16,11 +19,9 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import TypeVar
 
 from livespecies.capture.reader import ReconnectPolicy
-from livespecies.errors import UserError
 from livespecies.inference.defaults import default_classifier, default_detector, default_specialists, demo_clip
 from livespecies.inference.engine import EngineSettings, Recognizer
 from livespecies.inference.species_list import load_species_list
@@ -32,6 +33,7 @@ from livespecies.sightings.service import SightingsService
 from livespecies.sightings.snapshots import slug
 from livespecies.watch.camera import WatchedCamera
 from livespecies.watch.config import WatchConfig
+from livespecies.watch.preflight import check_config
 from livespecies.watch.scheduler import SharedInference
 from livespecies.web import WebServer
 
@@ -62,17 +64,30 @@ class Watcher:
     def __init__(self, config: WatchConfig, recognizer: Recognizer | None = None, policy: ReconnectPolicy | None = None,
                  extra_sinks: list[SightingSink] | None = None) -> None:  # fmt: skip
         self.config = config
+        self.sinks: list[SightingSink] = []
+        self.mqtt: MqttSink | None = None
+        self.recorders: list[Recorder] = []
+        self.cameras: list[WatchedCamera] = []
+        # The page's port first: taken or refused before a model loads or a thread starts, so a refusal leaves
+        # nothing running (threads alive at exit aborted the process: "terminate called without an active exception").
+        self.web: WebServer | None = self._web()
+        try:
+            self._build(recognizer, policy, extra_sinks)
+        except BaseException:
+            self._release()
+            raise
+
+    def _build(self, recognizer: Recognizer | None, policy: ReconnectPolicy | None, extra_sinks: list[SightingSink] | None) -> None:
+        config = self.config
         self.recognizer = recognizer or load_recognizer(config)
         self.database = SightingDatabase(config.database.path)
         closed = self.database.close_interrupted()
         if closed:
             log.warning("closed %d sightings left open when the watcher last stopped without ending them", closed)
-        self.sinks: list[SightingSink] = [self.database, *(extra_sinks or [])]
+        self.sinks += [self.database, *(extra_sinks or [])]
         self.mqtt = self._mqtt()
         if self.mqtt is not None:
             self.sinks.append(self.mqtt)
-        self.recorders: list[Recorder] = []
-        self.cameras: list[WatchedCamera] = []
         clip = demo_clip()
         for camera_config in config.cameras:
             species = load_species_list(camera_config.species_list) if camera_config.species_list else None
@@ -88,15 +103,27 @@ class Watcher:
             self.cameras.append(WatchedCamera(camera_config, recognizer, service, lambda: self.scheduler.wake.set(), policy,
                                               clip if clip.is_file() else None))  # fmt: skip
         self.scheduler = SharedInference(self.cameras)
-        self.web: WebServer | None = None
-        self._started = False
+
+    def _web(self) -> WebServer | None:
+        if self.config.web is None:
+            return None
+        from livespecies.watch.web_server import bound_web
+
+        return bound_web(self.config, self.camera_states)
+
+    def _release(self) -> None:
+        """Undo a construction that failed half-way: the port, the writers, the database, MQTT's thread."""
+        if self.web is not None:
+            self.web.stop()
+            self.web = None
+        self._close_records()
 
     def _error_reporter(self, camera: str) -> Callable[[str], None]:
         def report(message: str) -> None:
             log.error("%s: %s", camera, message)
             for watched in self.cameras:
                 if watched.name == camera:
-                    watched.stats.last_error = message
+                    watched.stats.error(message)
 
         return report
 
@@ -109,15 +136,21 @@ class Watcher:
 
     # ---- running ------------------------------------------------------------------------
     def start(self) -> None:
-        self.retention()
-        for camera in self.cameras:
-            camera.start()
-        self.scheduler.start()
-        if self.config.web is not None:
-            from livespecies.watch.web_server import start_web
+        """Serve the page, then start the cameras and the shared models; if any of it fails, what started is stopped."""
+        try:
+            self.retention()
+            if self.web is not None:
+                from livespecies.watch.web_server import page_address
 
-            self.web = start_web(self.config, self.camera_states)
-        self._started = True
+                self.web.start()
+                assert self.config.web is not None
+                log.info("web page at %s", page_address(self.config.web, self.web))
+            for camera in self.cameras:
+                camera.start()
+            self.scheduler.start()
+        except BaseException:
+            self.stop()
+            raise
         log.info("watching %d cameras: %s", len(self.cameras), ", ".join(c.name for c in self.cameras))
 
     def run(self, stop: threading.Event) -> None:
@@ -154,9 +187,14 @@ class Watcher:
         self.scheduler.stop()
         for camera in self.cameras:
             camera.close()
+        self._close_records()
+
+    def _close_records(self) -> None:
+        """Every queued write finished, then every sink closed (MQTT's network thread with it); once only."""
         for recorder in self.recorders:
             recorder.close()
-        for sink in self.sinks:
+        sinks, self.sinks = self.sinks, []
+        for sink in sinks:
             try:
                 sink.close()
             except Exception as exc:  # closing must go on for the others
@@ -167,11 +205,5 @@ class Watcher:
         return [camera.stats.as_dict(camera.name, now) for camera in self.cameras]
 
 
-def check_config_files(config: WatchConfig) -> None:
-    """What can be checked before starting: model files exist, species lists read; each problem one sentence."""
-    for path in (config.models.classifier, config.models.detector, *(config.models.specialists or ())):
-        if path is not None and not Path(path).is_file():
-            raise UserError(f"Model file {path} does not exist.")
-    for camera in config.cameras:
-        if camera.species_list is not None:
-            load_species_list(camera.species_list)
+# The camera grid window checks a config with this name; the checks themselves live in preflight.
+check_config_files = check_config

@@ -34,6 +34,7 @@ STAT_LABELS: dict[str, str] = {
     "last_sighting": "Last sighting",
     "last_sighting_at": "Last sighting at",
     "last_error": "Last error",
+    "last_error_at": "Last error at",
 }
 NOT_STATS = frozenset({"name", "state", "status"})  # shown as the panel's title and badge
 # Badge colours by a source's status (capture.reader's Status; the watcher's "starting" before its first state).
@@ -90,7 +91,7 @@ def stat_value(key: str, value: object, tz: tzinfo | None = None) -> str:
         return percent(value)
     if key == "lag":
         return f"{value:.2f} s"
-    if key in ("last_sighting", "last_sighting_at"):  # a wall time
+    if key in ("last_sighting", "last_sighting_at", "last_error_at"):  # a wall time
         return moment(value, tz)
     return f"{value:.2f}" if isinstance(value, float) else str(value)
 

@@ -9,6 +9,7 @@ so the watcher keeps its own SIGINT/SIGTERM handling and calls :meth:`stop`.
 
 from __future__ import annotations
 
+import errno
 import socket
 import threading
 
@@ -53,29 +54,42 @@ class WebServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
+    def bind(self) -> None:
+        """Take the port now, serving nothing yet: a caller that must start other things (cameras, threads) binds first,
+        so a port in use refuses the whole program before any of them runs. ``stop()`` lets the port go again."""
+        if self._socket is None:
+            self._socket = bind(self.host, self.port)
+            self.port = int(self._socket.getsockname()[1])
+
     def start(self) -> None:
         if self._thread is not None:
             raise RuntimeError("WebServer.start() called twice")
-        self._socket = bind(self.host, self.port)
-        self.port = int(self._socket.getsockname()[1])
+        self.bind()
+        assert self._socket is not None
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, name="web page", daemon=True)
         self._thread.start()
         while not self._server.ready.wait(0.05):
             if not self._thread.is_alive():
-                self._socket.close()
+                self._thread = None
+                self._close_socket()
                 raise UserError(f"The web page could not start on {self.url} (see the log above).")
 
     def stop(self) -> None:
-        if self._thread is None:
+        if self._thread is None:  # never started: at most a bound socket to let go
+            self._close_socket()
             return
         self._server.should_exit = True
         self._thread.join(STOP_TIMEOUT_S + 2.0)
         if self._thread.is_alive():  # a connection that would not close: cut it rather than hang the watcher's exit
             self._server.force_exit = True
             self._thread.join(STOP_TIMEOUT_S)
+        self._close_socket()
+        self._thread = None
+
+    def _close_socket(self) -> None:
         if self._socket is not None:
             self._socket.close()
-        self._thread = None
+            self._socket = None
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -91,7 +105,8 @@ def bind(host: str, port: int) -> socket.socket:
         sock.listen(128)
     except OSError as exc:
         sock.close()
-        raise UserError(f"Cannot serve the web page on {host}:{port}: {exc.strerror or exc}.") from None
+        advice = "; stop the program that uses it, or choose another port" if exc.errno == errno.EADDRINUSE else ""
+        raise UserError(f"Cannot serve the web page on {host}:{port}: {exc.strerror or exc}{advice}.") from None
     return sock
 
 

@@ -61,8 +61,29 @@ def test_a_port_in_use_is_a_sentence(site: SampleSite) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         server = serve(create_app(site.database, site.snapshots, site.camera_states), "127.0.0.1", port, None)
-        with pytest.raises(UserError, match=re.escape(f"Cannot serve the web page on 127.0.0.1:{port}: Address already in use.")):
+        message = f"Cannot serve the web page on 127.0.0.1:{port}: Address already in use; stop the program that uses it, or choose another port."
+        with pytest.raises(UserError, match=re.escape(message)):
             server.start()
+
+
+def test_bind_takes_the_port_before_serving_and_stop_lets_it_go(site: SampleSite) -> None:
+    """The watcher binds first and starts cameras after: a bound server holds the port, serves nothing, and a stop
+    without a start frees the port (a watcher refused later must not keep it)."""
+    server = serve(create_app(site.database, site.snapshots, site.camera_states), "127.0.0.1", 0, None)
+    server.bind()
+    port = server.port
+    try:
+        with socket.socket() as rival, pytest.raises(OSError):
+            rival.bind(("127.0.0.1", port))
+    finally:
+        server.stop()
+    with socket.socket() as again:
+        again.bind(("127.0.0.1", port))
+    server.start()  # bind() again, on the port it had: a server stopped before starting can still start
+    try:
+        assert server.port == port and httpx.get(server.url + "/").status_code == 200
+    finally:
+        server.stop()
 
 
 def test_an_unknown_host_is_a_sentence() -> None:

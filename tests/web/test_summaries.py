@@ -129,6 +129,8 @@ def test_merge_cameras(states: list[dict[str, object]], recorded: list[str], exp
         ({"last_sighting": "red fox", "last_sighting_at": datetime(2026, 5, 17, 8, 30).timestamp(), "static_share": 0.254, "lag": 0.5},
          [("Share of frames without motion", "25%"), ("Lag", "0.50 s"), ("Last sighting", "red fox"), ("Last sighting at", "2026-05-17 08:30:00")]),
         ({"last_sighting": datetime(2026, 5, 17, 8, 30).timestamp()}, [("Last sighting", "2026-05-17 08:30:00")]),
+        ({"last_error_at": datetime(2026, 5, 17, 8, 31).timestamp(), "last_error": "refused: nothing listens (rtsp://u:pw@h/x)"},
+         [("Last error", "refused: nothing listens (rtsp://u:***@h/x)"), ("Last error at", "2026-05-17 08:31:00")]),
     ],
 )  # fmt: skip
 def test_state_rows(state: dict[str, object], rows: list[tuple[str, str]]) -> None:
