@@ -126,7 +126,8 @@ class SightingDatabase:
                 self._db = sqlite3.connect(path, check_same_thread=False, timeout=10, isolation_level=None)
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=FULL")
-                self._db.executescript(SCHEMA)
+                # In one transaction: a reader polling a file a first watcher is creating sees all tables or none.
+                self._db.executescript(f"BEGIN IMMEDIATE; {SCHEMA} COMMIT;")
                 self._check_version()
                 self._add_missing_columns()
             self._db.execute("PRAGMA busy_timeout=10000")
@@ -258,7 +259,13 @@ class SightingDatabase:
             args.extend(allowed)
         sql = f"SELECT {self._select} FROM sightings WHERE {' AND '.join(where)} ORDER BY started_at DESC, id"
         with self._lock:
-            rows = [self._row(r) for r in self._db.execute(sql, args).fetchall()]
+            try:
+                rows = [self._row(r) for r in self._db.execute(sql, args).fetchall()]
+            except sqlite3.OperationalError as exc:
+                if self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
+                    return []  # an empty file: a watcher is creating it this moment
+                raise UserError(f"{self.path} is not a sightings database ({exc}): use the file a watcher config names "
+                                "under [database] path.") from None  # fmt: skip
         if q.species is not None:
             wanted = q.species.strip().casefold()
             rows = [r for r in rows if wanted in {r.label.casefold(), *(n.casefold() for _, n in r.lineage), *(n.casefold() for n in r.common_names)}]

@@ -135,3 +135,21 @@ def test_readers_read_while_a_writer_writes(tmp_path: Path) -> None:
     assert [r.id for r in reader.query()] == ["b", "a"]
     reader.close()
     writer.close()
+
+
+def test_a_reader_of_a_file_being_created_or_of_another_database(tmp_path: Path) -> None:
+    """`livespecies sightings` while a first watcher is still creating its file finds nothing yet (no traceback); on
+    another program's SQLite file it says so in one sentence."""
+    fresh = tmp_path / "fresh.db"
+    sqlite3.connect(fresh).close()  # an empty file, as the writer's first statement leaves it
+    reader = SightingDatabase(fresh, readonly=True)
+    assert reader.query() == []
+    SightingDatabase(fresh).close()  # the writer creates its tables
+    assert reader.query() == []
+    reader.close()
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as raw:
+        raw.execute("CREATE TABLE birds (name TEXT)")
+    done = subprocess.run([sys.executable, "-m", "livespecies", "sightings", "--db", str(other)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert done.returncode == 2 and f"{other} is not a sightings database" in done.stderr and "Traceback" not in done.stderr, done.stderr

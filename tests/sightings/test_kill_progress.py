@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -22,8 +21,6 @@ def open_rows(path: Path) -> list[Sighting]:
     database = SightingDatabase(path, readonly=True)
     try:
         return [r for r in database.query() if r.status == "open"]
-    except sqlite3.OperationalError:  # the watcher has created the file but not its tables yet
-        return []
     finally:
         database.close()
 
