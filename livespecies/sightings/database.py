@@ -8,7 +8,10 @@ are stored every few seconds (``record_progress``, one transaction per camera
 at most every ``service.PROGRESS_EVERY`` seconds); rows still open when the
 program died are closed as ``interrupted`` the next time the database is
 opened, at their last stored sighting, and never duplicated (the row's key is
-the sighting's id). Retention deletes a
+the sighting's id). A record the file refuses (a full disk) is kept, as the
+sighting's latest, and written at the next write, at ``flush`` (the watcher
+calls it every few seconds) or at ``close``: a disk full for a while delays
+sightings, it does not lose them. Retention deletes a
 sighting's files first and then its row, so a crash between the two leaves a
 row whose files are gone (deleted by the next pass), never files nobody knows.
 
@@ -32,6 +35,9 @@ from livespecies.inference.contract import RANK_ORDER
 from livespecies.sightings.records import SightingProgress, SightingRecord
 
 SCHEMA_VERSION = 1
+# Sightings whose latest record waits for a disk that refused it; beyond this the oldest waiting ones are dropped
+# (a disk full for days must not take the watcher's memory with it).
+PENDING_LIMIT = 10_000
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sightings (
@@ -62,6 +68,11 @@ COLUMNS = ("id", "camera", "status", "started_at", "last_seen_at", "ended_at", "
 # Columns added after schema 1 was released, with what a row written before them holds. A writer adds them to an
 # older file; a reader of an older file reads the default; older programs still read and write a newer file.
 ADDED_COLUMNS = {"common_names": "TEXT NOT NULL DEFAULT '[]'"}
+# One record's whole state, inserted or replacing the row. A later record without a snapshot (a rename while the
+# first snapshot is written) keeps the one stored.
+UPSERT = (f"INSERT INTO sightings ({', '.join(COLUMNS)}) VALUES ({', '.join(':' + c for c in COLUMNS)}) ON CONFLICT(id) DO UPDATE SET "
+          + ", ".join(f"{c} = COALESCE(excluded.{c}, {c})" if c in ("snapshot", "raw_snapshot", "sidecar") else f"{c} = excluded.{c}"
+                      for c in COLUMNS if c not in ("id", "started_at")))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -114,7 +125,9 @@ class SightingDatabase:
 
     def __init__(self, path: Path, readonly: bool = False) -> None:
         self.path = path
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entered: a write first writes the records still waiting
+        self._pending: dict[str, dict[str, object]] = {}  # sighting id → its latest refused record, oldest first
+        self.dropped = 0  # refused records dropped beyond PENDING_LIMIT
         self.transactions = 0  # committed writes since opening: what the disk sees (bench/bench_sighting_writes.py)
         try:
             if readonly:
@@ -163,7 +176,7 @@ class SightingDatabase:
     def record(self, record: SightingRecord) -> None:
         visit = record.visit
         snapshot = record.snapshot
-        values = {
+        values: dict[str, object] = {
             "id": record.sighting_id,
             "camera": record.camera,
             "status": "ended" if record.kind == "ended" else "open",
@@ -182,19 +195,45 @@ class SightingDatabase:
             "models": json.dumps(record.models, sort_keys=True),
             "common_names": json.dumps(list(visit.common_names), ensure_ascii=False),
         }
-        # A later record without a snapshot (a rename while the first snapshot is written) keeps the one stored.
-        updates = ", ".join(f"{c} = COALESCE(excluded.{c}, {c})" if c in ("snapshot", "raw_snapshot", "sidecar") else f"{c} = excluded.{c}"
-                            for c in COLUMNS if c not in ("id", "started_at"))  # fmt: skip
-        sql = f"INSERT INTO sightings ({', '.join(COLUMNS)}) VALUES ({', '.join(':' + c for c in COLUMNS)}) ON CONFLICT(id) DO UPDATE SET {updates}"
+        with self._lock:
+            # Each record holds the sighting's whole state: the newest replaces one still waiting, and all go in one write.
+            self._pending.pop(record.sighting_id, None)
+            self._pending[record.sighting_id] = values
+            while len(self._pending) > PENDING_LIMIT:
+                del self._pending[next(iter(self._pending))]
+                self.dropped += 1
+            try:
+                self._write_pending()
+            except UserError as exc:
+                raise UserError(f"{exc} The sighting is kept and written once the file can be written again.") from None
+
+    def _write_pending(self) -> None:
+        """Write the records still waiting, oldest first, in one transaction; if refused, they wait and the error rises."""
+        if not self._pending:
+            return
         with self._write() as db:
-            db.execute(sql, values)
+            db.executemany(UPSERT, list(self._pending.values()))
+        self._pending.clear()
+
+    def flush(self) -> int:
+        """Try again to write the records a full disk refused; how many still wait (0: all written). Never raises: the
+        refusal was reported when the record came."""
+        with self._lock:
+            try:
+                self._write_pending()
+            except UserError:
+                pass
+            return len(self._pending)
 
     def record_progress(self, progress: Sequence[SightingProgress]) -> None:
         """Open sightings' last sighting and frame count, in one transaction. Only open rows move, and only forward:
         a late batch never reopens an ended sighting nor undoes a newer record."""
         sql = "UPDATE sightings SET last_seen_at = MAX(last_seen_at, ?), frames = MAX(frames, ?) WHERE id = ? AND status = 'open'"
-        with self._write() as db:
-            db.executemany(sql, [(p.last_seen_at, p.frames, p.sighting_id) for p in progress])
+        with self._lock:
+            with self._write() as db:
+                db.executemany(UPSERT, list(self._pending.values()))  # a refused start first: its row must exist to move
+                db.executemany(sql, [(p.last_seen_at, p.frames, p.sighting_id) for p in progress])
+            self._pending.clear()
 
     def close_interrupted(self) -> int:
         """Rows left open by a program that died: closed at their last sighting. Returns how many."""
@@ -235,8 +274,12 @@ class SightingDatabase:
             self._db.execute("ROLLBACK")
 
     def close(self) -> None:
+        """Write what still waits, then close; raise if some of it could not be written."""
         with self._lock:
+            lost = self.flush() + self.dropped
             self._db.close()
+        if lost:
+            raise UserError(f"{lost} sighting record(s) could not be written to {self.path} (its disk is full or failing): they are lost.")
 
     # ---- reading ------------------------------------------------------------------------
     def query(self, query: SightingQuery | None = None) -> list[Sighting]:

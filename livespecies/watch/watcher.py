@@ -159,6 +159,7 @@ class Watcher:
         next_retention = time.monotonic() + RETENTION_EVERY
         try:
             while not stop.wait(STATS_EVERY):
+                self.database.flush()  # records a full disk refused go in once it has room, even if no animal comes
                 if self.mqtt is not None:
                     self.mqtt.publish_stats()
                 if time.monotonic() >= next_retention:
