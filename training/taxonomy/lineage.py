@@ -219,6 +219,11 @@ def build_labels(wordnet: WordNet, wnids: Sequence[str], lemmas: dict[str, str])
         owners[own] = f"{wnid} {common}"
         if taxa[-1].rank != "kingdom":
             builder.notes.append(f"{wnid} {common}: lineage stops at {taxa[-1].rank} {taxa[-1].name}")
+        elif taxa[-1].name != "Animalia":
+            # ImageNet's daisy, lady's slipper and seven mushrooms are organisms, but the program names animals: a
+            # hen's crop scored "gyromitra 81 %" once became a sighting. As objects they still count as not-an-animal.
+            labels.append(LabelSpec(key=wnid, common_name=common, organism=False))
+            continue
         labels.append(LabelSpec(key=wnid, common_name=common, organism=True, lineage=tuple(taxa)))
     return labels, builder.notes
 
