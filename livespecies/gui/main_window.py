@@ -66,7 +66,7 @@ DISPLAY_INTERVAL_MS = 10  # poll for a new frame at 100 Hz: a 30 fps source is s
 # so a 1080p or 4K camera keeps fewer than the demo; never more than the panel shows, never fewer than a few.
 EVIDENCE_BUDGET = 128 * 2**20
 MIN_EVIDENCE = 10
-RESULT_MAX_AGE = 1.5  # seconds: older boxes are not drawn over newer video
+RESULT_MAX_AGE = 1.5  # seconds after the next result was due: then its boxes are no longer drawn over newer video
 STATS_MEANING = (
     "source: frames per second the source sends",
     "shown: frames per second painted",
