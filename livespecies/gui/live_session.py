@@ -100,14 +100,24 @@ class LiveSession(QObject):
         if self.inference_thread is not None:
             self.inference_thread.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop both threads and wait for them; safe to call twice."""
+    def stop(self, timeout: float | None = 10.0) -> bool:
+        """Stop both threads and wait for them (``None``: as long as it takes); True once both have ended. Safe to
+        call twice. A session whose threads still run must be kept: Qt aborts the program when a running QThread
+        is destroyed (one inference can outlast the wait on a loaded machine)."""
         if self.worker is not None:
             self.worker.stop()
-        self.capture.stop(timeout)
-        if self.inference_thread is not None:
-            self.inference_thread.quit()
+        capture_stopped = self.capture.stop(3600.0 if timeout is None else timeout)  # a read blocked on a frozen stream ends by its own timeout
+        if self.inference_thread is None:
+            return capture_stopped
+        self.inference_thread.quit()
+        if timeout is None:
+            self.inference_thread.wait()
+        else:
             self.inference_thread.wait(int(timeout * 1000))
+        return capture_stopped and self.inference_thread.isFinished()
+
+    def stopped(self) -> bool:
+        return not self.capture.is_alive() and (self.inference_thread is None or self.inference_thread.isFinished())
 
 
 def latest_result_for_display(result: LiveResult | None, max_age: float, now: float) -> LiveResult | None:

@@ -66,6 +66,7 @@ DISPLAY_INTERVAL_MS = 10  # poll for a new frame at 100 Hz: a 30 fps source is s
 # so a 1080p or 4K camera keeps fewer than the demo; never more than the panel shows, never fewer than a few.
 EVIDENCE_BUDGET = 128 * 2**20
 MIN_EVIDENCE = 10
+STOP_WAIT = 10.0  # seconds a source switch waits for its threads; a slower inference ends in the background
 RESULT_MAX_AGE = 1.5  # seconds after the next result was due: then its boxes are no longer drawn over newer video
 STATS_MEANING = (
     "source: frames per second the source sends",
@@ -112,6 +113,7 @@ class MainWindow(QMainWindow):
         self.preferences = UiPreferences(settings)
         self.setWindowTitle("livespecies")
         self.session: LiveSession | None = None
+        self.stopping: list[LiveSession] = []  # closed sessions whose threads have not ended yet (kept: see close_source)
         self.pipeline = LivePipeline(options.recognizer, follow=FollowSettings()) if options.recognizer else None
         self.latest: LiveResult | None = None
         self.display_skips = SkipCounter()  # frames shown and frames the display skipped, for this source
@@ -437,8 +439,12 @@ class MainWindow(QMainWindow):
 
     def close_source(self) -> None:
         if self.session is not None:
-            self.session.stop()
+            # Kept until its threads end: Qt aborts the program when a running QThread is destroyed, and under a
+            # heavy load one inference outlasted the wait ("QThread: Destroyed while thread 'inference' is still running").
+            if not self.session.stop(STOP_WAIT):
+                self.stopping.append(self.session)
             self.session = None
+        self.stopping = [session for session in self.stopping if not session.stopped()]
         if self.sightings_service is not None:
             for event in self.sightings_service.close():  # the open sightings end when their source goes
                 self.sightings.update_visit(event.visit)
@@ -675,6 +681,9 @@ class MainWindow(QMainWindow):
         self.preferences.sync()
         self.display_timer.stop()
         self.close_source()
+        for session in self.stopping:
+            session.stop(None)  # the last inference ends between frames: wait for it, or Qt aborts at exit
+        self.stopping = []
         self.recorder.close()  # every snapshot asked for is written before the window goes
         super().closeEvent(event)
 
