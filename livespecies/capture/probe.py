@@ -36,9 +36,11 @@ from typing import BinaryIO, Literal
 from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
 Cause = Literal["ok", "unknown host", "refused", "timed out", "unreachable", "not found", "wrong login", "needs login", "not a stream",
-                "busy", "error"]  # fmt: skip
+                "busy", "error", "unset variable"]  # fmt: skip
 # Causes the user has to fix: retrying them cannot help, and retrying a wrong password locks real cameras' accounts.
 NEEDS_THE_USER: frozenset[Cause] = frozenset({"wrong login", "needs login"})
+# Causes no retry can ever fix: a ${NAME} in the URL whose variable is not set stays unset in this process.
+NEVER_RETRIED: frozenset[Cause] = frozenset({"unset variable"})
 PROBE_TIMEOUT = 4.0
 # "503 busy" is often a moment's state: GStreamer's server answers it for a few milliseconds while it
 # tears down the previous viewer's stream. Asked again this many times, a short pause apart.

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from livespecies.capture.latest import LatestFrame
-from livespecies.capture.probe import NEEDS_THE_USER
+from livespecies.capture.probe import NEEDS_THE_USER, NEVER_RETRIED
 from livespecies.capture.source_spec import SourceError, SourceKind, StreamError
 from livespecies.capture.sources import FrameSource
 from livespecies.types import Frame
@@ -69,6 +69,8 @@ def should_retry(kind: SourceKind, was_live: bool, cause: str = "", login_failur
     """Streams come back (a restarted camera, a Wi-Fi dropout), but a rejected login only a few times;
     a webcam that worked may be replugged; a webcam that never opened, a file or a folder will not fix itself."""
     if kind == "stream":
+        if cause in NEVER_RETRIED:
+            return False
         return cause not in NEEDS_THE_USER or login_failures < LOGIN_ATTEMPTS
     if kind == "camera":
         return was_live

@@ -116,7 +116,9 @@ def expand_secrets(url: str, environ: dict[str, str] | None = None) -> str:
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in env:
-            raise SourceError(f"The source URL needs the environment variable {name}, which is not set.")
+            # A StreamError with its own cause: the reader gives up at once instead of retrying forever.
+            raise StreamError(f"The source URL needs the environment variable {name}, which is not set; set it in the "
+                              "environment that starts livespecies.", "unset variable")  # fmt: skip
         return env[name]
 
     return _ENV.sub(value, url)

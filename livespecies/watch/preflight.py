@@ -57,7 +57,7 @@ def _secrets(config: WatchConfig) -> Iterator[str]:
         try:
             expand_secrets(camera.source)
         except SourceError as exc:
-            reason = str(exc).removeprefix("The source URL ").rstrip(".")
+            reason = str(exc).removeprefix("The source URL ").split(";")[0].rstrip(".")
             yield f"Camera '{camera.name}': its source URL {reason}; set it in the environment that starts the watcher."
     if config.web is not None:
         try:

@@ -34,6 +34,15 @@ def test_who_is_retried(kind: str, was_live: bool, retry: bool) -> None:
     assert should_retry(kind, was_live) is retry  # type: ignore[arg-type]
 
 
+def test_an_unset_password_variable_fails_once_instead_of_retrying_forever(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LIVESPECIES_TEST_UNSET_PW", raising=False)
+    spec = parse_source("rtsp://user:${LIVESPECIES_TEST_UNSET_PW}@127.0.0.1:9/cam")
+    _, states = collect(lambda: open_source(spec), 5.0)
+    # One "connecting", then "failed" with the sentence: no "reconnecting" loop (it would be endless).
+    assert [s.status for s in states] == ["connecting", "failed"], states
+    assert "environment variable LIVESPECIES_TEST_UNSET_PW, which is not set" in states[-1].detail
+
+
 def collect(make_source, seconds: float, policy: ReconnectPolicy = FAST):  # type: ignore[no-untyped-def]
     slot, states, stop = LatestFrame(), [], threading.Event()
     frames: list[int] = []
