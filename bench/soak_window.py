@@ -143,6 +143,13 @@ def report(samples: list[Sample], warmup: float) -> None:
                          ("gc objects", [s.objects for s in after])):  # fmt: skip
         slope = slope_per_hour([(s.seconds, float(v)) for s, v in zip(after, values, strict=True)])
         print(f"  {name:11s} {values[0]} → {values[-1]} (min {min(values)}, max {max(values)}), slope {slope:+.1f}/hour")
+    # The teach loop's frames fill up to their bound first (about 25 min on the demo): what grows after that is a leak.
+    full = next((i for i, s in enumerate(after) if s.kept_frames == max(s.kept_frames for s in after)), len(after))
+    bounded = after[full:]
+    if len(bounded) >= max(4, len(after) // 4) and full > 0:
+        plateau = slope_per_hour([(s.seconds, s.rss_mb) for s in bounded])
+        print(f"  once the kept frames reached {bounded[0].kept_frames} (from {bounded[0].seconds:.0f} s, {len(bounded)} samples): "
+              f"RSS {bounded[0].rss_mb:.1f} → {bounded[-1].rss_mb:.1f} MB, slope {plateau:+.1f} MB/hour")  # fmt: skip
     if any(s.traced_mb for s in after):
         print(f"  traced      slope {slope_per_hour([(s.seconds, s.traced_mb) for s in after]):+.1f} MB/hour")
 
