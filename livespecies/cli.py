@@ -5,6 +5,7 @@
     livespecies classify PATH... [--json | --csv | --format megadetector] [--output FILE] [--species-list FILE]
     livespecies watch CONFIG         several cameras, headless (see livespecies/watch/commands.py)
     livespecies sightings | export   what the watcher recorded
+    livespecies desktop-entry        the window in this user's application menu
 
 Exit status: 0 when every file was classified, 1 when some files failed (each
 failure is in its own output row), 2 when the run could not start or its
@@ -157,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     from livespecies.watch.commands import add_commands
 
     add_commands(commands)
+    from livespecies.desktop_entry import add_command as add_desktop_entry
+
+    add_desktop_entry(commands)
     return parser
 
 
