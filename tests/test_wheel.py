@@ -92,6 +92,22 @@ def test_the_wheel_carries_the_shipped_models_byte_for_byte(installed: Installed
         assert (resources / relative).read_bytes() == (ROOT / "resources" / relative).read_bytes(), relative
 
 
+def test_an_install_under_another_prefix_finds_its_own_models(installed: Installed, tmp_path: Path) -> None:
+    """Guards ``pip install --user`` and ``--prefix``: the data files go under that scheme's folder, not ``sys.prefix``;
+    the wheel's RECORD says where."""
+    prefix = tmp_path / "prefix"
+    pip = (installed.venv / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check")
+    run(*pip, "--no-deps", "--ignore-installed", "--prefix", prefix, installed.wheel)  # the venv has it already
+    site = installed.python(f"import sysconfig; print(sysconfig.get_path('purelib', vars={{'base': {str(prefix)!r}}}))").strip()
+    env = {**installed.env, "PYTHONPATH": site}
+    code = "import livespecies; from livespecies.inference import defaults as d; print(livespecies.__file__); print(d.default_classifier())"
+    done = subprocess.run([str(installed.venv / "bin" / "python"), "-c", code], cwd=installed.elsewhere, env=env,
+                          capture_output=True, text=True, timeout=120, check=True)  # fmt: skip
+    module, classifier = (Path(line) for line in done.stdout.splitlines())
+    assert module.is_relative_to(prefix)
+    assert classifier == prefix / "share" / "livespecies" / "models" / "imagenet-ensemble-mnv2-lite0.onnx" and classifier.is_file()
+
+
 def test_classify_names_the_animal_in_a_photo_from_another_folder(installed: Installed) -> None:
     shutil.copy(ROOT / "resources" / "samples" / "jaguar.webp", installed.elsewhere / "photo.webp")
     done = installed.livespecies("classify", "photo.webp", "--json")
