@@ -35,7 +35,7 @@ from livespecies.sightings.recorder import Recorder
 from livespecies.sightings.records import ProgressSink, RecordKind, SightingProgress, SightingRecord, SightingSink
 from livespecies.sightings.snapshots import SnapshotFiles, save_snapshot
 from livespecies.sightings.visits import Sighted, Visit, VisitEvent, end_all, update_visits
-from livespecies.types import Frame, Prediction
+from livespecies.types import Frame, Prediction, Result
 
 GONE_AFTER = 20.0  # seconds without the animal before its visit ends
 REPLACE_MARGIN = 0.1  # a sighting's snapshot is redone when a frame is this much more confident (or better named)
@@ -100,6 +100,27 @@ def thumbnail(live: LiveResult, visit: Visit) -> Pixels:
             x0, y0, x1, y1 = prediction.box.to_pixels(live.frame.width, live.frame.height)
             return square_crop(live.frame.pixels, x0, y0, x1, y1, 0.0)
     return live.frame.pixels
+
+
+def snapshot_result(live: LiveResult, visit: Visit) -> Result:
+    """The frame's result as a sighting's snapshot shows it: each animal under the answer its visit supports (what
+    sightings are named after, not the frame's smoothed answer: "koala", not "unidentified mammal"), and the
+    sighting's own tracks under the sighting's name. The drawn labels and the sidecar then say what the database,
+    the web card and the exports say."""
+    predictions = []
+    for prediction, track, answer in zip(live.result.predictions, live.track_ids, live.visit_answers, strict=True):
+        named = named_as(answer, visit.key) if track in visit.tracks else answer
+        predictions.append(replace(named, box=prediction.box, detector_score=prediction.detector_score))
+    return replace(live.result, predictions=tuple(predictions))
+
+
+def named_as(answer: Prediction, key: tuple[str, str]) -> Prediction:
+    """``answer`` told at the rank of ``key`` when ``key`` is on its lineage (a sighting named "Ara" shows a frame's
+    "Ara" answer as "Ara"); else ``answer`` unchanged. The claimed confidence is the answer's: the probability of a
+    coarser taxon is at least that."""
+    lineage = answer.lineage if answer.lineage and answer.lineage[0] == answer.taxon else (answer.taxon, *answer.lineage)
+    at = next((i for i, taxon in enumerate(lineage) if (taxon.rank, taxon.name) == key), None)
+    return answer if at is None or at == 0 else replace(answer, taxon=lineage[at], lineage=lineage[at:])
 
 
 class SightingsService:
@@ -238,8 +259,9 @@ class SightingsService:
         def job() -> SnapshotFiles | None:
             failure: Exception | None = None
             try:
-                annotated = draw_overlay(live.frame.pixels, overlay_items(live.result))
-                files: SnapshotFiles | None = save_snapshot(folder, live.frame, annotated, live.result, self.camera, model_ids,
+                shown = snapshot_result(live, visit)  # one result for the picture and its sidecar: they cannot disagree
+                annotated = draw_overlay(live.frame.pixels, overlay_items(shown))
+                files: SnapshotFiles | None = save_snapshot(folder, live.frame, annotated, shown, self.camera, model_ids,
                                                             "sighting", live.threshold, (visit.started_at or visit.started, visit.label),
                                                             replaces)  # fmt: skip
             except (OSError, UserError) as exc:  # a full or read-only disk: the sighting is still recorded, without a new snapshot

@@ -11,10 +11,12 @@ are two visits, even of one species.
 
 A track that joined on a coarse answer is only provisionally the same animal:
 a koala first seen as "mammal" where a polar bear stood a moment ago joins the
-bear's visit, and leaves it, as a visit of its own, as soon as its answer
-becomes one the visit's name rules out. A visit is never renamed to a coarser
-taxon of its own lineage (a moment of "mammal" does not undo "polar bear"), so
-no sighting is named after another animal, nor made vaguer by one.
+bear's visit, and leaves it as soon as its answer becomes one the visit's name
+rules out: for the koala's own open visit when none of its tracks is in view
+(the koala came back within ``gone_after``), else as a visit of its own. A
+visit is never renamed to a coarser taxon of its own lineage (a moment of
+"mammal" does not undo "polar bear"), so no sighting is named after another
+animal, nor made vaguer by one.
 """
 
 from __future__ import annotations
@@ -67,6 +69,13 @@ def _related(s: Sighted, v: Visit) -> bool:
     return s.key in v.lineage or v.key in s.lineage
 
 
+def _free_visit(visits: Mapping[int, Visit], s: Sighted, in_view: set[int]) -> Visit | None:
+    """The open visit a new track of ``s`` continues: one of a related taxon none of whose tracks is in view, the one
+    seen last (on a coarse answer this is a guess, which a finer answer later corrects)."""
+    free = [v for v in visits.values() if s.track not in v.tracks and not in_view & set(v.tracks) and _related(s, v)]
+    return max(free, key=lambda v: v.last_seen, default=None)
+
+
 def update_visits(
     open_visits: Mapping[int, Visit], sighted: Sequence[Sighted], now: float, gone_after: float, next_id: int, wall: float | None = None
 ) -> tuple[dict[int, Visit], list[VisitEvent], int]:
@@ -81,10 +90,10 @@ def update_visits(
     for s in sorted(sighted, key=lambda s: s.track not in owner):  # known tracks first, so returning animals join the right visit
         vid = owner.get(s.track)
         if vid is None:
-            free = [v for v in visits.values() if not in_view & set(v.tracks) and _related(s, v)]
-            if free:
-                vid = max(free, key=lambda v: v.last_seen).visit_id
-                visits[vid] = replace(visits[vid], tracks=(*visits[vid].tracks, s.track))
+            free = _free_visit(visits, s, in_view)
+            if free is not None:
+                vid = free.visit_id
+                visits[vid] = replace(free, tracks=(*free.tracks, s.track))
             else:
                 vid, next_id = next_id, next_id + 1
                 visits[vid] = Visit(vid, s.key, s.label, now, now, s.confidence, 0, (s.track,), s.lineage, wall, wall, s.common_names)
@@ -94,11 +103,17 @@ def update_visits(
         v = visits[vid]
         if not _related(s, v) and len(v.tracks) > 1:  # a joined track turned out to be another animal
             visits[vid] = replace(v, tracks=tuple(t for t in v.tracks if t != s.track))
-            vid, next_id = next_id, next_id + 1
-            visits[vid] = Visit(vid, s.key, s.label, now, now, s.confidence, 1, (s.track,), s.lineage, wall, wall, s.common_names)
+            home = _free_visit(visits, s, in_view - {s.track})
+            if home is None:
+                vid, next_id = next_id, next_id + 1
+                visits[vid] = Visit(vid, s.key, s.label, now, now, s.confidence, 1, (s.track,), s.lineage, wall, wall, s.common_names)
+                owner[s.track] = vid
+                events.append(VisitEvent("started", visits[vid]))
+                continue
+            # That animal's own sighting is open and none of its tracks in view: it came back, so it continues it.
+            vid = home.visit_id
+            visits[vid] = v = replace(home, tracks=(*home.tracks, s.track))
             owner[s.track] = vid
-            events.append(VisitEvent("started", visits[vid]))
-            continue
         if s.key != v.key and s.key in v.lineage:  # coarser than the visit's name: seen again, still called what it was
             visits[vid] = replace(v, last_seen=now, last_seen_at=wall, frames=v.frames + 1)
             continue
