@@ -38,6 +38,7 @@ import re
 import shutil
 import signal
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,7 +46,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 
@@ -544,6 +545,21 @@ def tally(soak: Soak, seen: list[Seen]) -> tuple[dict[str, Counter[str]], list[S
     return table, stray, odd
 
 
+def report_delays(soak: Soak, seen: list[Seen]) -> None:
+    """How soon after an appearance began its sighting started, and how much of its 15 s the sighting covers (camera up)."""
+    delays, spans = [], []
+    for s in seen:
+        a = matches(soak.appearances, s.camera, s.first, s.last)
+        if a is not None and appearance_state(a, soak.faults) == "up":
+            delays.append(s.first - a.start)
+            spans.append(s.last - s.first)
+    if delays:
+        delays.sort()
+        print(f"  camera up: sighting started {statistics.median(delays):.1f} s after the animal appeared (median; 95 % "
+              f"{delays[int(0.95 * (len(delays) - 1))]:.1f} s, max {delays[-1]:.1f} s); seen for {statistics.median(spans):.1f} s "
+              f"of its {SHOWN:g} s (median, min {min(spans):.1f} s)")  # fmt: skip
+
+
 def clock(wall: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(wall))
 
@@ -553,7 +569,7 @@ def report_counts(soak: Soak, rows: list[Sighting], events: list[dict[str, objec
     by_id = Counter(str(e["after"]["id"]) for e in news)  # type: ignore[index]
     db = [Seen(r.id, r.camera, r.started_at, r.last_seen_at, r.label) for r in rows]
     mqtt = from_mqtt(news)
-    print(f"\nAppearances: {len(soak.appearances)} ({len(soak.appearances) // max(1, len({a.camera for a in soak.appearances}))} per camera, "
+    print(f"\nAppearances: {len(soak.appearances)} ({len(soak.appearances) / max(1, len({a.camera for a in soak.appearances})):g} per camera, "
           f"{SHOWN:g} s each). Records per appearance (0 / exactly 1 / 2 or more):")  # fmt: skip
     for what, seen in (("sightings in the database", db), ("MQTT 'new' events", mqtt)):
         table, stray, odd = tally(soak, seen)
@@ -566,6 +582,7 @@ def report_counts(soak: Soak, rows: list[Sighting], events: list[dict[str, objec
         print(f"    {len(stray)} matching no appearance" + (f": {listed}" if stray else ""))
         for line in odd:
             print(f"    {line}")
+    report_delays(soak, db)
     statuses = Counter(r.status for r in rows)
     print(f"  database: {len(rows)} sightings, {dict(statuses)}; labels {dict(Counter(r.label for r in rows))}")
     for r in rows:
@@ -619,6 +636,7 @@ def main() -> int:
     assert bench.watch is not None and bench.subscriber is not None
     rc, took = stopped
     print(f"\nSIGTERM at the end: the watcher exited with {rc} after {took:.1f} s" if rc is not None else "\nnot stopped within 90 s: killed")
+    (bench.work / "soak.json").write_text(json.dumps(asdict(bench.soak), indent=1))  # the bench's record, to look at again
     report_growth(bench.soak.samples, args.warmup * 60)
     started_wall = time.time() - (time.monotonic() - bench.started)
     report_faults(bench.soak, bench.watch.lines, started_wall)
