@@ -108,7 +108,8 @@ def run_watch(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     check_config(config)  # the same checks for --check and for a run: what one refuses, the other refuses too
     if args.check:
-        print(f"{args.config}: {len(config.cameras)} cameras, database {config.database.path}: looks right.")
+        count = len(config.cameras)
+        print(f"{args.config}: {count} camera{'' if count == 1 else 's'}, database {config.database.path}: looks right.")
         return EXIT_OK
     logging.getLogger().setLevel(logging.INFO)
     for handler in logging.getLogger().handlers:
