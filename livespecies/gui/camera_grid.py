@@ -61,7 +61,9 @@ class CameraTile(QWidget):
 
     def show_stats(self, stats: dict[str, object]) -> None:
         self.state.setText(f"{stats['state']} · {stats['fps_processed']} results/s · {100 * float(stats['static_share']):.0f}% gated")  # type: ignore[arg-type]
-        self.state.setToolTip(str(stats.get("last_error") or stats["state"]))
+        # A live camera's tooltip is its state; the last error (kept for the morning after) only while it is not live.
+        error = stats.get("last_error")
+        self.state.setToolTip(str(stats["state"]) if stats["status"] == "live" or not error else f"{stats['state']}: last error {error}")
         if stats["last_sighting"]:
             at = stats["last_sighting_at"]
             when = datetime.fromtimestamp(float(at)).strftime("%H:%M:%S") if at else ""  # type: ignore[arg-type]

@@ -53,3 +53,16 @@ def test_a_model_that_cannot_load_is_a_message_in_the_window(qtbot, tmp_path: Pa
     with qtbot.waitSignal(window.watcher_failed, timeout=60000) as failed:
         pass
     assert "is not a valid ONNX model" in failed.args[0] and "is not a valid ONNX model" in window.banner.text()
+
+
+def test_a_tiles_tooltip_shows_the_last_error_only_while_the_camera_is_not_live(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from livespecies.gui.camera_grid import CameraTile
+
+    tile = CameraTile("gate")
+    qtbot.addWidget(tile)
+    stats: dict[str, object] = {"state": "reconnecting in 4 s", "status": "reconnecting", "fps_processed": 0.0, "static_share": 0.0,
+                                "last_error": "refused: nothing listens", "last_sighting": None, "last_sighting_at": None}  # fmt: skip
+    tile.show_stats(stats)
+    assert tile.state.toolTip() == "reconnecting in 4 s: last error refused: nothing listens"
+    tile.show_stats(stats | {"state": "live", "status": "live"})  # back: the old error is for the web page's history
+    assert tile.state.toolTip() == "live"
