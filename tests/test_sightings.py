@@ -18,6 +18,7 @@ from livespecies.sightings.records import SightingRecord
 from livespecies.sightings.snapshots import SnapshotError, SnapshotFiles, save_snapshot, slug, snapshot_stem
 from livespecies.sightings.visits import Sighted, update_visits
 from livespecies.types import Box, Frame, Prediction, Result, Taxon
+from tests.filesystems import mounted_tmpfs
 
 ANIMAL = ("kingdom", "Animalia")
 MAMMAL = ("class", "Mammalia")
@@ -144,13 +145,8 @@ def test_read_only_folder_is_a_sentence_and_loses_nothing(photos: Path, tmp_path
 @pytest.fixture
 def tiny_disk(tmp_path: Path):  # type: ignore[no-untyped-def]
     """A real 256 kB filesystem (tmpfs), so 'disk full' is the kernel's ENOSPC, not a mock."""
-    mount = tmp_path / "tiny"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)], capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"mounting a tmpfs needs root: {done.stderr.strip()}")
-    yield mount
-    subprocess.run(["umount", str(mount)], check=True)
+    with mounted_tmpfs(tmp_path / "tiny", "size=256k") as mount:
+        yield mount
 
 
 def test_full_disk_is_a_sentence_and_leaves_no_partial_snapshot(photos: Path, tiny_disk: Path) -> None:

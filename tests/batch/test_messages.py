@@ -10,7 +10,7 @@ import pytest
 
 from livespecies.batch.checkpoint import checkpoint_path
 from tests.batch.cli import classify
-from tests.batch.read_only import read_only_folder
+from tests.filesystems import read_only_folder
 
 BEAR = "animals/explore_world_animals-polar_bear.webp"
 

@@ -15,8 +15,8 @@ from livespecies.exports.camtrap_dp import CameraSite, validate_camtrap_dp
 from livespecies.exports.run import export
 from livespecies.inference.engine import Recognizer
 from livespecies.sightings.database import SightingDatabase, SightingQuery
-from tests.batch.read_only import read_only_folder
 from tests.exports.conftest import GATE, NORTH, PASSWORD, T0, Shot, SightingsFixture, record_shot
+from tests.filesystems import mounted_tmpfs, read_only_folder
 
 SITES = {NORTH: CameraSite(52.37, 4.89), GATE: CameraSite(52.38, 4.90)}
 
@@ -92,25 +92,15 @@ def test_exporting_into_a_read_only_folder_says_so_and_what_to_do(sightings: Sig
 @pytest.fixture
 def tiny_disk(tmp_path: Path) -> Iterator[Path]:
     """A real 96 kB filesystem, so 'disk full' is the kernel's ENOSPC halfway through copying the snapshots."""
-    mount = tmp_path / "tiny"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=96k", "tmpfs", str(mount)], capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"mounting a tmpfs needs root: {done.stderr.strip()}")
-    yield mount
-    subprocess.run(["umount", str(mount)], check=True)
+    with mounted_tmpfs(tmp_path / "tiny", "size=96k") as mount:
+        yield mount
 
 
 @pytest.fixture
 def mount_point(tmp_path: Path) -> Iterator[Path]:
     """An empty file system mounted on the export's folder itself, as a USB stick's root is."""
-    mount = tmp_path / "stick"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(mount)], capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"mounting a tmpfs needs root: {done.stderr.strip()}")
-    yield mount
-    subprocess.run(["umount", str(mount)], check=True)
+    with mounted_tmpfs(tmp_path / "stick", "size=32m") as mount:
+        yield mount
 
 
 @pytest.mark.parametrize("fmt", ["camtrap-dp", "megadetector"])

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 
 from livespecies.gui.main_window import MainWindow
 from livespecies.overlay.draw import KNOWN, PLATE
+from tests.filesystems import read_only_folder
 from tests.gui.conftest import MakeWindow, single_photo_folder
 from tests.servers.rtsp import RtspServer, free_port
 
@@ -94,16 +95,9 @@ def test_snapshot_button_and_shortcut_write_readable_files(qtbot, make_window: M
 
 
 def test_read_only_snapshot_folder_shows_a_message_and_video_goes_on(qtbot, make_window: MakeWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    as_root = os.geteuid() == 0
-    if as_root:  # root ignores permission bits: a read-only bind mount is what stops it
-        subprocess.run(["mount", "--bind", "-o", "ro", str(folder), str(folder)], check=True)
-        cause = "Read-only file system"
-    else:
-        folder.chmod(0o555)
-        cause = "Permission denied"
-    try:
+    # A normal user gets a folder without write permission; root (who ignores permissions) a read-only bind mount.
+    cause = "Read-only file system" if os.geteuid() == 0 else "Permission denied"
+    with read_only_folder(tmp_path / "ro") as folder:
         window = make_window()
         window.set_snapshot_folder(folder)
         window.open_source("demo")
@@ -115,11 +109,6 @@ def test_read_only_snapshot_folder_shows_a_message_and_video_goes_on(qtbot, make
         assert "Cannot save a snapshot" in window.error_text or "sightings.jsonl" in window.error_text
         shown = window.shown_frames
         qtbot.waitUntil(lambda: window.shown_frames > shown + 5, timeout=30000)
-    finally:
-        if as_root:
-            subprocess.run(["umount", str(folder)], check=True)
-        else:
-            folder.chmod(0o755)
 
 
 @pytest.mark.parametrize(
