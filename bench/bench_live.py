@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from growth import rss_mb  # noqa: E402  (this folder, on the path as the script's own)
 from PySide6.QtCore import QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -62,14 +63,6 @@ def make_clip(path: Path, seconds: int = 20, fps: int = 30) -> None:
             dx = int(k / per_photo * 190)
             writer.write(image[54 : 54 + 1080, dx : dx + 1920])
     writer.release()
-
-
-def rss_mb() -> float:
-    with open("/proc/self/status") as handle:
-        for line in handle:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def cpu_seconds() -> float:

@@ -57,6 +57,8 @@ import numpy.typing as npt
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from growth import slope_per_hour  # noqa: E402  (this folder, on the path as the script's own)
+
 from livespecies.sightings.database import Sighting, SightingDatabase  # noqa: E402
 from tests.servers.mosquitto import Mosquitto, Subscriber  # noqa: E402
 from tests.servers.rtsp import RtspServer, free_port  # noqa: E402
@@ -442,16 +444,6 @@ class Bench:
 
 
 # ---- the report -----------------------------------------------------------------------------------------------------
-
-
-def slope_per_hour(points: list[tuple[float, float]]) -> float:
-    """Least-squares slope of (seconds, value), per hour."""
-    if len(points) < 2:
-        return float("nan")
-    mean_t = sum(t for t, _ in points) / len(points)
-    mean_v = sum(v for _, v in points) / len(points)
-    spread = sum((t - mean_t) ** 2 for t, _ in points)
-    return 3600 * sum((t - mean_t) * (v - mean_v) for t, v in points) / spread if spread else float("nan")
 
 
 def report_growth(samples: list[Sample], warmup: float) -> None:

@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from growth import rss_mb, slope_per_hour  # noqa: E402  (this folder, on the path as the script's own)
+
 
 @dataclass(frozen=True)
 class Sample:
@@ -39,23 +41,6 @@ class Sample:
     kept_frames: int
     objects: int
     traced_mb: float
-
-
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def slope_per_hour(points: list[tuple[float, float]]) -> float:
-    """Least-squares slope of (seconds, value), per hour."""
-    if len(points) < 2:
-        return float("nan")
-    mean_t = sum(t for t, _ in points) / len(points)
-    mean_v = sum(v for _, v in points) / len(points)
-    spread = sum((t - mean_t) ** 2 for t, _ in points)
-    return 3600 * sum((t - mean_t) * (v - mean_v) for t, v in points) / spread if spread else float("nan")
 
 
 def parse_args() -> argparse.Namespace:
