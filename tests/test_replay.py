@@ -7,30 +7,9 @@ from pathlib import Path
 import pytest
 
 from bench.bench_replay import read_clip, replay
-from livespecies.inference.decision import decide
 from livespecies.inference.engine import Recognizer
 from livespecies.types import Frame
-
-
-class Remembering:
-    """The real recognizer, with each frame's model answers kept: three replays of one clip run the models once."""
-
-    def __init__(self, recognizer: Recognizer) -> None:
-        self.inner = recognizer
-        self.settings = recognizer.settings
-        self.taxonomy = recognizer.taxonomy
-        self._observed: dict[int, object] = {}
-
-    def observe(self, pixels):  # type: ignore[no-untyped-def]
-        key = id(pixels)
-        if key not in self._observed:
-            self._observed[key] = self.inner.observe(pixels)
-        return self._observed[key]
-
-    def recognize(self, pixels):  # type: ignore[no-untyped-def]
-        """The frame alone, decided from the same model answers (the engine's recognize() is observe + decide)."""
-        mode, observations = self.observe(pixels)
-        return decide(observations, self.taxonomy, self.settings.decision, pixels.shape[1], pixels.shape[0], mode)
+from tests.remembering import Remembering
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,7 @@ from livespecies.sightings.visits import Sighted, Visit, update_visits
 from livespecies.types import Box, Frame, Prediction, Result, Taxon
 from livespecies.watch.config import Motion
 from livespecies.watch.motion import MotionGate
+from tests.remembering import Remembering
 
 ANIMAL = ("kingdom", "Animalia")
 MAMMAL, BIRD = ("class", "Mammalia"), ("class", "Aves")
@@ -98,23 +99,6 @@ def test_a_returning_animal_continues_its_sighting(frames, expected_events, expe
 
 LOOPS = 5  # 80 s of the looping 16 s demo clip: what 75 s of `livespecies watch resources/watch-example.toml` sees
 RATE = 4.0  # results per second, about what the watcher gets on a 2-core machine
-
-
-class Remembering:
-    """The real recognizer, each frame's model answers kept: the clip's loops run the models once per frame."""
-
-    def __init__(self, recognizer: Recognizer) -> None:
-        self.inner = recognizer
-        self.settings = recognizer.settings
-        self.taxonomy = recognizer.taxonomy
-        self.detector = recognizer.detector
-        self._observed: dict[int, object] = {}
-
-    def observe(self, pixels):  # type: ignore[no-untyped-def]
-        key = id(pixels)
-        if key not in self._observed:
-            self._observed[key] = self.inner.observe(pixels)
-        return self._observed[key]
 
 
 @dataclass(frozen=True)
