@@ -86,14 +86,7 @@ def test_resuming_with_other_models_settings_or_inputs_is_refused_in_one_sentenc
                                                                                    message: str) -> None:  # fmt: skip
     out = tmp_path / "out.jsonl"
     checkpoint = checkpoint_path(out)
-    run = subprocess.Popen([sys.executable, "-m", "livespecies", "classify", "--json", "--jobs", "1", "--output", str(out), str(archive)],
-                           cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    deadline = time.monotonic() + 300
-    while recorded(checkpoint) < 2:
-        assert run.poll() is None and time.monotonic() < deadline
-        time.sleep(0.05)
-    run.kill()
-    run.wait()
+    interrupted(out, archive, records=2)
     refused = classify("--json", "--output", str(out), "--resume", *change, str(archive))
     assert refused.returncode == 2
     [line] = refused.stderr.strip().splitlines()
@@ -110,13 +103,13 @@ def test_resume_needs_an_output_file(archive: Path) -> None:
     assert done.returncode == 2 and "--output" in done.stderr
 
 
-def interrupted(out: Path, archive: Path, *args: str) -> None:
-    """A run of ``archive`` to ``out`` killed once it has durably recorded a photo or two."""
+def interrupted(out: Path, archive: Path, *args: str, records: int = 1) -> None:
+    """A run of ``archive`` to ``out`` killed once it has durably recorded ``records`` photos (or a few more)."""
     checkpoint = checkpoint_path(out)
     run = subprocess.Popen([sys.executable, "-m", "livespecies", "classify", "--json", "--jobs", "1", *args, "--output", str(out), str(archive)],
                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     deadline = time.monotonic() + 300
-    while recorded(checkpoint) < 1:
+    while recorded(checkpoint) < records:
         assert run.poll() is None and time.monotonic() < deadline
         time.sleep(0.05)
     run.kill()
