@@ -200,7 +200,7 @@ def test_a_good_config_checks(tmp_path: Path) -> None:
     path = write_config(tmp_path / "watch.toml", [{"name": "demo", "source": "demo"}])
     done = subprocess.run([sys.executable, "-m", "livespecies", "watch", str(path), "--check"], cwd=ROOT, capture_output=True, text=True,
                           timeout=120)  # fmt: skip
-    assert done.returncode == 0 and "1 cameras" in done.stdout, done.stderr
+    assert done.returncode == 0 and "1 camera," in done.stdout, done.stderr
 
 
 def test_watcher_threads_end_on_stop(tmp_path: Path, recognizer: Recognizer) -> None:
