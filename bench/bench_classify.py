@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 from livespecies.batch.progress import ProgressBar  # noqa: E402
 from livespecies.batch.run import classify_files  # noqa: E402
 from livespecies.capture.image_file import DecodedImage, load_image  # noqa: E402
+from livespecies.inference.assembly import ModelChoice, assemble, choose  # noqa: E402
 from livespecies.inference.decision import decide  # noqa: E402
 from livespecies.inference.defaults import default_classifier, default_detector, default_specialists  # noqa: E402
 from livespecies.inference.detector import AnimalDetector  # noqa: E402
@@ -155,7 +156,7 @@ def main() -> int:
         paths = sorted(args.folder.glob("*.jp*g")) if args.folder else make_1080p_jpegs(Path(tmp))
         blobs = [p.read_bytes() for p in paths]
         settings = EngineSettings(detector_size=args.detector_size)
-        recognizer = Recognizer.from_files(default_classifier(), default_detector(), settings, threads=args.threads)
+        recognizer = assemble(ModelChoice(default_classifier(), default_detector()), settings, threads=args.threads)
         raw = Raw(recognizer)
         assert recognizer.detector is not None
         first = cv2.imdecode(np.frombuffer(blobs[0], np.uint8), cv2.IMREAD_COLOR)
@@ -209,7 +210,7 @@ def main() -> int:
         loops = [("old: 1 photo at a time, 2-thread sessions, float detector", 1, cores, default_detector()),
                  (f"new: {cores} photos at a time, 1-thread sessions, float detector (default)", cores, 1, default_detector()),
                  (f"new: {cores} photos at a time, 1-thread sessions, INT8 detector", cores, 1, int8)]  # fmt: skip
-        engines = {name: Recognizer.from_files(default_classifier(), detector, settings, threads=threads, specialists=default_specialists())
+        engines = {name: assemble(choose(default_classifier(), detector, default_specialists()), settings, threads=threads)
                    for name, _, threads, detector in loops}  # fmt: skip
         rates: dict[str, list[float]] = {name: [] for name, *_ in loops}
         for _ in range(args.repeat):  # interleaved, so that a noisy minute hits every variant alike

@@ -24,6 +24,7 @@ import cv2
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from livespecies.inference.assembly import assemble, choose  # noqa: E402
 from livespecies.inference.defaults import default_classifier, default_detector, default_specialists  # noqa: E402
 from livespecies.inference.engine import EngineSettings, Recognizer  # noqa: E402
 from livespecies.inference.smoothing import iou  # noqa: E402
@@ -88,8 +89,8 @@ def main() -> int:
     parser.add_argument("--rates", type=float, nargs="+", default=[2.0, 4.0, 10.0])
     parser.add_argument("--detector-size", type=int, default=416, help="as the window runs it (default 416)")
     args = parser.parse_args()
-    recognizer = Recognizer.from_files(default_classifier(), default_detector(), EngineSettings(detector_size=args.detector_size),
-                                       specialists=default_specialists())  # fmt: skip
+    choice = choose(default_classifier(), default_detector(), default_specialists())
+    recognizer = assemble(choice, EngineSettings(detector_size=args.detector_size))
     frames = read_clip(args.clip)
     print(f"{args.clip.name}: {len(frames)} frames, {frames[-1].timestamp:.1f} s")
     for rate in args.rates:

@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from livespecies.capture.image_file import load_image  # noqa: E402
+from livespecies.inference.assembly import assemble, choose  # noqa: E402
 from livespecies.inference.defaults import default_classifier, default_detector, default_specialists  # noqa: E402
 from livespecies.inference.engine import EngineSettings, Recognizer  # noqa: E402
 from livespecies.inference.preprocess import Image, prepare  # noqa: E402
@@ -53,8 +54,8 @@ def main() -> int:
     args = parser.parse_args()
     folders = args.photos or [ROOT / "tests/data/photos", *([ROOT / ".cache/eval-photos"] if (ROOT / ".cache/eval-photos").is_dir() else [])]
 
-    recognizer = Recognizer.from_files(default_classifier(), default_detector(), EngineSettings(), threads=args.threads,
-                                       specialists=default_specialists())  # fmt: skip
+    choice = choose(default_classifier(), default_detector(), default_specialists())
+    recognizer = assemble(choice, EngineSettings(), threads=args.threads)
     routed = recognizer.classifier
     alone = RoutedClassifier(routed.generalist)
     photos = photo_crops(recognizer, folders)

@@ -28,10 +28,11 @@ def models_dir() -> Path:
 @pytest.fixture(scope="session")
 def recognizer():  # type: ignore[no-untyped-def]
     """The shipped detector, classifier and specialists with the shipped default settings, loaded once."""
+    from livespecies.inference.assembly import assemble, choose
     from livespecies.inference.defaults import default_classifier, default_detector, default_specialists
-    from livespecies.inference.engine import EngineSettings, Recognizer
+    from livespecies.inference.engine import EngineSettings
 
-    return Recognizer.from_files(default_classifier(), default_detector(), EngineSettings(), specialists=default_specialists())
+    return assemble(choose(default_classifier(), default_detector(), default_specialists()), EngineSettings())
 
 
 @pytest.fixture(scope="session")

@@ -22,9 +22,10 @@ def test_engine_runs_without_torch_installed_in_the_process() -> None:
     code = (
         "import sys; sys.modules['torch'] = None\n"
         "from livespecies.inference.defaults import default_classifier, default_detector\n"
+        "from livespecies.inference.assembly import ModelChoice, assemble\n"
         "from livespecies.inference.engine import EngineSettings, Recognizer\n"
         "import numpy as np\n"
-        "r = Recognizer.from_files(default_classifier(), default_detector(), EngineSettings())\n"
+        "r = assemble(ModelChoice(default_classifier(), default_detector()), EngineSettings())\n"
         "print(r.recognize(np.zeros((120, 160, 3), np.uint8)).predictions)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)

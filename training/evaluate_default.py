@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from livespecies.capture.image_file import load_image
+from livespecies.inference.assembly import assemble, choose
 from livespecies.inference.classifier import Probabilities
 from livespecies.inference.decision import decide
 from livespecies.inference.defaults import default_classifier, default_detector, default_specialists
@@ -226,8 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     folders = args.photos or [PHOTOS, *([Path(".cache/eval-photos")] if Path(".cache/eval-photos/truth.csv").exists() else [])]
     specialists = default_specialists() if args.specialists else []
-    base = Recognizer.from_files(default_classifier(), args.detector or default_detector(), EngineSettings(detector_size=args.detector_size),
-                                 specialists=specialists)
+    base = assemble(choose(default_classifier(), args.detector or default_detector(), specialists), EngineSettings(detector_size=args.detector_size))
     sets = []
     for folder in folders:
         truths = read_truth(folder)

@@ -11,6 +11,7 @@ from livespecies.batch.clips import is_video, read_clip
 from livespecies.batch.records import ImageRecord
 from livespecies.capture.image_file import DecodedImage, load_image
 from livespecies.errors import ImageError
+from livespecies.inference.assembly import ModelChoice, assemble
 from livespecies.inference.engine import EngineSettings, Recognizer
 from livespecies.inference.species_list import load_species_list
 from livespecies.types import Result
@@ -37,8 +38,8 @@ class ClassifyJob:
                               whole_frame_fallback=self.whole_frame_fallback, detector_size=self.detector_size, species=species)  # fmt: skip
 
     def recognizer(self, threads: int) -> Recognizer:
-        return Recognizer.from_files(self.classifier, self.detector if self.use_detector else None, self.settings(), threads=threads,
-                                     specialists=self.specialists, only_fitting_specialists=self.only_fitting_specialists)  # fmt: skip
+        choice = ModelChoice(self.classifier, self.detector if self.use_detector else None, self.specialists, self.only_fitting_specialists)
+        return assemble(choice, self.settings(), threads=threads)
 
     def decode(self, path: Path) -> DecodedImage:
         # The classifier sees crops of at most a few hundred pixels: 2048 px on the long side is plenty.

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from livespecies.gui.display import display_problem
 from livespecies.gui.signals import closing_on_signals
+from livespecies.inference.assembly import assemble, choose
 from livespecies.inference.engine import EngineSettings, Recognizer
 from livespecies.priority import start_in_low_priority_thread
 
@@ -28,10 +29,8 @@ def start_loading_live_recognizer(
     classifier: Path, detector: Path | None, settings: EngineSettings, specialists: Sequence[Path] = (), only_fitting_specialists: bool = False
 ) -> Callable[[], Recognizer]:
     """As ``load_live_recognizer``, started now; the function returned waits for the models."""
-    return start_in_low_priority_thread(
-        lambda: Recognizer.from_files(classifier, detector, settings, threads=os.cpu_count() or 1, specialists=specialists,
-                                      only_fitting_specialists=only_fitting_specialists)
-    )  # fmt: skip
+    choice = choose(classifier, detector, specialists, only_fitting_specialists)
+    return start_in_low_priority_thread(lambda: assemble(choice, settings, threads=os.cpu_count() or 1))
 
 
 def default_snapshot_folder() -> Path:

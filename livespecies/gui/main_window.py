@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from livespecies.capture.latest import SkipCounter
 from livespecies.capture.reader import ReconnectPolicy, SourceState
 from livespecies.capture.source_spec import SourceError, SourceSpec, parse_source
-from livespecies.errors import UserError
+from livespecies.errors import ModelError, UserError
 from livespecies.gui.background import run_in_background
 from livespecies.gui.elided_label import ElidedLabel
 from livespecies.gui.live_session import LiveSession, latest_result_for_display
@@ -44,11 +44,10 @@ from livespecies.gui.settings_store import UiPreferences
 from livespecies.gui.sightings_panel import CORRECT, MAX_ROWS, SightingsPanel
 from livespecies.gui.training_run import TrainDialog
 from livespecies.gui.video_view import VideoView, to_qimage
-from livespecies.inference.classifier import SpeciesClassifier
-from livespecies.inference.engine import EngineSettings, Recognizer
+from livespecies.inference.assembly import role_of, with_classifier, with_species
+from livespecies.inference.engine import Recognizer
 from livespecies.inference.following import FollowSettings
 from livespecies.inference.model_file import LoadedModel, load_model
-from livespecies.inference.specialists import RoutedClassifier, fitting
 from livespecies.inference.species_list import load_species_list, unknown_names_warning
 from livespecies.overlay.draw import Pixels, draw_overlay, overlay_items
 from livespecies.pipeline import LivePipeline, LiveResult
@@ -303,28 +302,17 @@ class MainWindow(QMainWindow):
         self.model_refused.emit(message)
 
     def _apply_classifier(self, path: Path, model: LoadedModel) -> None:
-        current = self.options.recognizer
-        loaded = SpeciesClassifier(model)
-        routed = current.classifier if current else None
-        if model.contract.scope is not None:
-            if routed is None:
-                self._refuse_model(f"{path} is a specialist ({model.contract.scope.name}); load a main classifier first.")
-                return
-            # A specialist for the same taxon replaces the one in use; others stay.
-            kept = [s.classifier for s in routed.specialists if s.scope != model.contract.scope]
-            classifier = RoutedClassifier(routed.generalist, [*kept, loaded])
-        else:
-            # Specialists stay behind the new classifier where it knows their taxon (birds, insects).
-            classifier = RoutedClassifier(loaded, fitting(loaded, [s.classifier for s in routed.specialists] if routed else []))
-        settings = current.settings if current else EngineSettings()
-        recognizer = Recognizer(classifier, current.detector if current else None, settings)
+        try:
+            recognizer = with_classifier(self.options.recognizer, path, model)
+        except ModelError as exc:
+            self._refuse_model(str(exc))
+            return
         self.options = replace(self.options, recognizer=recognizer, model_error=None)
         self.pipeline = LivePipeline(recognizer, follow=FollowSettings())
-        self.model_button.setToolTip("Models: " + ", ".join(classifier.model_ids))
+        self.model_button.setToolTip("Models: " + ", ".join(recognizer.classifier.model_ids))
         if self.session is not None:
             self.open_spec(self.session.spec, self.session.text)  # restart recognition on the same source with the new model
-        role = f"specialist for {model.contract.scope.name}" if model.contract.scope else "classifier"
-        self.notify(f"Using {model.model_id} as the {role} ({len(model.contract.labels)} classes)", 6000)
+        self.notify(f"Using {model.model_id} as the {role_of(model)} ({len(model.contract.labels)} classes)", 6000)
         self.model_changed.emit(str(path))
 
     def _choose_species_list(self) -> None:
@@ -351,7 +339,7 @@ class MainWindow(QMainWindow):
         recognizer = self.options.recognizer
         if recognizer is None:
             return True
-        recognizer = recognizer.with_settings(species=species)
+        recognizer = with_species(recognizer, species)
         self.options = replace(self.options, recognizer=recognizer)
         if self.pipeline is not None:
             self.pipeline.recognizer = recognizer  # read by the worker for every frame: no restart, tracks re-decide

@@ -9,17 +9,14 @@ headless monitor and ``livespecies classify`` all call ``recognize``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 from livespecies.inference.classifier import SpeciesClassifier
 from livespecies.inference.decision import DecisionSettings, decide
 from livespecies.inference.detector import AnimalDetector
-from livespecies.inference.model_file import load_model
 from livespecies.inference.preprocess import Image, square_crop
-from livespecies.inference.specialists import RoutedClassifier, RoutingSettings, fitting
+from livespecies.inference.specialists import RoutedClassifier, RoutingSettings
 from livespecies.inference.species_list import SpeciesList
 from livespecies.inference.taxonomy import Taxonomy
 from livespecies.types import Detection, Observation, Result
@@ -93,31 +90,6 @@ class Recognizer:
         self.classifier = classifier if isinstance(classifier, RoutedClassifier) else RoutedClassifier(classifier)
         self.detector = detector
         self.settings = settings
-
-    @classmethod
-    def from_files(
-        cls,
-        classifier_path: Path,
-        detector_path: Path | None,
-        settings: EngineSettings,
-        providers: str = "auto",
-        threads: int | None = None,
-        specialists: Sequence[Path] = (),
-        only_fitting_specialists: bool = False,
-    ) -> Recognizer:
-        """``only_fitting_specialists``: drop specialists whose scope the classifier does not know (the shipped ones
-        behind a user's own classifier) instead of refusing them, as a file the user named is refused."""
-
-        def classifier(path: Path) -> SpeciesClassifier:
-            return SpeciesClassifier(load_model(path, providers, threads, expect_kind="classifier"))
-
-        generalist = classifier(classifier_path)
-        loaded = [classifier(path) for path in specialists]
-        routed = RoutedClassifier(generalist, fitting(generalist, loaded) if only_fitting_specialists else loaded)
-        detector = None
-        if detector_path is not None and settings.use_detector:
-            detector = AnimalDetector(load_model(detector_path, providers, threads, expect_kind="detector"), settings.detector_size)
-        return cls(routed, detector, settings)
 
     @property
     def taxonomy(self) -> Taxonomy:

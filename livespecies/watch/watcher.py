@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from livespecies.capture.reader import ReconnectPolicy
+from livespecies.inference.assembly import assemble, choose
 from livespecies.inference.defaults import default_classifier, default_detector, default_specialists, demo_clip
 from livespecies.inference.engine import EngineSettings, Recognizer
 from livespecies.inference.species_list import load_species_list
@@ -49,8 +50,8 @@ def load_recognizer(config: WatchConfig) -> Recognizer:
     detector = None if models.no_detector else (models.detector or default_detector())
     specialists = list(models.specialists) if models.specialists is not None else default_specialists()
     settings = EngineSettings(detector_size=models.detector_size, use_detector=not models.no_detector)
-    return Recognizer.from_files(classifier, detector, settings, threads=models.threads or os.cpu_count() or 1, specialists=specialists,
-                                 only_fitting_specialists=models.specialists is None)  # fmt: skip
+    choice = choose(classifier, detector, specialists, only_fitting_specialists=models.specialists is None)
+    return assemble(choice, settings, threads=models.threads or os.cpu_count() or 1)
 
 
 T = TypeVar("T")

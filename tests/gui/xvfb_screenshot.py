@@ -17,8 +17,9 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from livespecies.gui.main_window import MainWindow, WindowOptions
+from livespecies.inference.assembly import assemble, choose
 from livespecies.inference.defaults import default_classifier, default_detector, default_specialists, demo_clip
-from livespecies.inference.engine import EngineSettings, Recognizer
+from livespecies.inference.engine import EngineSettings
 
 
 def main() -> int:
@@ -26,7 +27,7 @@ def main() -> int:
     sightings = int(sys.argv[3]) if len(sys.argv) > 3 else 1
     patience = 60 + 15 * sightings
     app = QApplication(sys.argv[:1])
-    recognizer = Recognizer.from_files(default_classifier(), default_detector(), EngineSettings(), specialists=default_specialists())
+    recognizer = assemble(choose(default_classifier(), default_detector(), default_specialists()), EngineSettings())
     options = WindowOptions(recognizer, None, demo_clip(), (), settings_file.parent / "snapshots", 0.7)
     window = MainWindow(options, QSettings(str(settings_file), QSettings.Format.IniFormat))
     window.move(0, 0)

@@ -145,14 +145,15 @@ def test_routing_settings_are_bounded(bad: dict[str, object]) -> None:
 def test_a_model_trained_on_whole_frames_is_shown_whole_frames(tmp_path: Path, photos: Path) -> None:
     """The exported model says what it was trained on; the engine shows it that, even with the detector loaded."""
     from livespecies.capture.image_file import load_image
+    from livespecies.inference.assembly import ModelChoice, assemble
     from livespecies.inference.contract import Application
     from livespecies.inference.defaults import default_detector
-    from livespecies.inference.engine import EngineSettings, Recognizer
+    from livespecies.inference.engine import EngineSettings
 
     image = load_image(photos / "animals/explore_world_animals-polar_bear.webp").pixels
     for application, mode in ((Application("whole-frame"), "whole-frame"), (Application("detector-crops", 0.5), "detector")):
         path = write_classifier(tmp_path / f"{mode}.onnx", 3, contract(3, application=application))
-        recognizer = Recognizer.from_files(path, default_detector(), EngineSettings())
+        recognizer = assemble(ModelChoice(path, default_detector()), EngineSettings())
         found, detections, crops = recognizer.crops(image)
         assert found == mode
         if mode == "detector":

@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 import torch
 
+from livespecies.inference.assembly import ModelChoice, assemble
 from livespecies.inference.defaults import default_detector
-from livespecies.inference.engine import EngineSettings, Recognizer
+from livespecies.inference.engine import EngineSettings
 from livespecies.inference.model_file import load_model
 from training.commands import train_main
 from training.config import ConfigError, TrainConfig
@@ -76,7 +77,7 @@ def test_exported_model_loads_in_the_engine_with_the_shipped_detector(head_run, 
     fish = next(label for label in contract.labels if label.key == "fish")
     assert fish.lineage[0].name == "Actinopterygii" and fish.lineage[-1].name == "Animalia"
     assert not next(label for label in contract.labels if label.key == "landscape").organism
-    recognizer = Recognizer.from_files(report.path, default_detector(), EngineSettings(threshold=0.3))
+    recognizer = assemble(ModelChoice(report.path, default_detector()), EngineSettings(threshold=0.3))
     image = np.ascontiguousarray(np.full((240, 320, 3), 90, np.uint8))
     assert recognizer.recognize(image).width == 320
     done = subprocess.run([sys.executable, "-m", "livespecies", "classify", "--json", "--model", str(report.path), "--threshold", "0.3",
