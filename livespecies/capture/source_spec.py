@@ -7,9 +7,9 @@
     any other path                   → a video file
 
 A URL may carry a password. It is needed to connect and nowhere else: every
-name shown or stored goes through ``redact``. ``${NAME}`` in a URL is read
-from the environment at connect time, so settings can keep the template and
-never the secret.
+name shown or stored goes through ``redact`` (from ``livespecies.redaction``).
+``${NAME}`` in a URL is read from the environment at connect time, so settings
+can keep the template and never the secret.
 """
 
 from __future__ import annotations
@@ -20,13 +20,14 @@ from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from livespecies.errors import UserError
+from livespecies.redaction import REDACTED as REDACTED
+from livespecies.redaction import redact as redact  # re-exported: the GUI names sources through this module
 
 SourceKind = Literal["camera", "stream", "video", "images", "demo"]
 STREAM_SCHEMES = ("rtsp", "rtsps", "rtmp", "http", "https", "udp", "tcp", "srt")
-REDACTED = "***"
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -91,22 +92,6 @@ def parse_source(text: str) -> SourceSpec:
     if path.is_file():
         return SourceSpec("video", str(path))
     raise SourceError(f"{text} is not a camera number, a stream URL, or an existing file or folder.")
-
-
-def redact(text: str) -> str:
-    """Replace any password in a URL with ***; leave everything else as typed."""
-    if "://" not in text:
-        return text
-    try:
-        parts = urlsplit(text)
-    except ValueError:
-        return re.sub(r"//[^@/]*@", "//***@", text)
-    if parts.password is None and "@" not in parts.netloc:
-        return text
-    user = parts.username or ""
-    host = parts.netloc.rsplit("@", 1)[-1]
-    credentials = f"{user}:{REDACTED}" if parts.password is not None else REDACTED
-    return urlunsplit((parts.scheme, f"{credentials}@{host}", parts.path, parts.query, parts.fragment))
 
 
 def expand_secrets(url: str, environ: dict[str, str] | None = None) -> str:

@@ -10,18 +10,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from livespecies.redaction import redact_text
 from livespecies.sightings.database import Sighting, SightingQuery
 from livespecies.web.filters import query_from_params
-from livespecies.web.formatting import redact
 from livespecies.web.site import Site
 from livespecies.web.summaries import merge_cameras
 
 
 def plain(value: object) -> object:
-    """A JSON-safe copy of a camera state: strings redacted (see formatting), NaN and infinities as null, anything
+    """A JSON-safe copy of a camera state: strings redacted (``redact_text``), NaN and infinities as null, anything
     else as text, so a watcher that reports an odd value never breaks the API nor leaks a password."""
     if isinstance(value, str):
-        return redact(value)
+        return redact_text(value)
     if isinstance(value, bool | int) or value is None:
         return value
     if isinstance(value, float):
@@ -30,7 +30,7 @@ def plain(value: object) -> object:
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
-    return redact(str(value))
+    return redact_text(str(value))
 
 
 class StrictJSON(JSONResponse):

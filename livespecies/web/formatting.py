@@ -1,22 +1,18 @@
 """How values read on the page: times in the machine's zone, rates, percentages, a camera's live statistics.
 
 Pure functions, registered as Jinja filters by the app. Every text that came
-from a camera passes through :func:`redact` here too: the watcher already hands
-over redacted names, but a page that may be reachable from the network should
-not depend on every caller remembering.
+from a camera passes through ``redaction.redact_text`` here too: the watcher
+already hands over redacted names, but a page that may be reachable from the
+network should not depend on every caller remembering.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from datetime import datetime, tzinfo
 
-from livespecies.capture.source_spec import REDACTED
-
-# The userinfo of any URL inside a text, up to the last "@" before the host (a password may hold an unencoded "@").
-URL_LOGIN = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^\s/]*)@")
+from livespecies.redaction import redact_text
 
 # The live statistics the watcher reports (watch.camera's CameraStats.as_dict), in the order and words a person
 # reads them; keys not listed here follow by name, so a new statistic shows up before anyone labels it.
@@ -40,17 +36,6 @@ NOT_STATS = frozenset({"name", "state", "status"})  # shown as the panel's title
 # Badge colours by a source's status (capture.reader's Status; the watcher's "starting" before its first state).
 STATE_CLASSES = {"live": "ok", "starting": "warn", "connecting": "warn", "reconnecting": "warn", "failed": "bad", "ended": "idle",
                  "stopped": "idle"}  # fmt: skip
-
-
-def redact(text: str) -> str:
-    """Every URL password in a text replaced by ***, wherever the URL sits ("refused: … (rtsp://u:pw@host/…)"):
-    capture's redact() takes one URL, and a camera's state reason is a sentence around one."""
-
-    def hide(match: re.Match[str]) -> str:
-        user, colon, _ = match.group(2).partition(":")
-        return f"{match.group(1)}{user}:{REDACTED}@" if colon else f"{match.group(1)}{REDACTED}@"
-
-    return URL_LOGIN.sub(hide, text)
 
 
 def clock(moment: float | None, tz: tzinfo | None = None) -> str:
@@ -84,7 +69,7 @@ def stat_value(key: str, value: object, tz: tzinfo | None = None) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return redact(str(value))
+        return redact_text(str(value))
     if key.startswith("fps"):
         return f"{value:.1f}/s"
     if key.endswith("_share"):
@@ -99,7 +84,7 @@ def stat_value(key: str, value: object, tz: tzinfo | None = None) -> str:
 def badge(state: Mapping[str, object]) -> tuple[str, str]:
     """The badge's text and colour: the state as the watcher words it ("reconnecting in 4 s (refused: …)"),
     coloured by its one-word status."""
-    text = redact(str(state.get("state", "unknown")))
+    text = redact_text(str(state.get("state", "unknown")))
     return text, state_class(state.get("status", state.get("state")))
 
 

@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from livespecies.errors import UserError
+from livespecies.redaction import redact_text
 from livespecies.sightings.database import Sighting, SightingQuery
 from livespecies.web.filters import parse_moment, query_from_params
-from livespecies.web.formatting import badge, duration, redact, state_class, state_rows
+from livespecies.web.formatting import badge, duration, state_class, state_rows
 from livespecies.web.summaries import best_snapshot, camera_totals, day_bounds, day_summary, group_by_species, local_day, merge_cameras, parse_day
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -213,7 +214,7 @@ def test_bad_filters_are_sentences(params: dict[str, str], message: str) -> None
     ],
 )  # fmt: skip
 def test_passwords_in_any_text_are_redacted(text: str, shown: str) -> None:
-    assert redact(text) == shown
+    assert redact_text(text) == shown
 
 
 def test_best_snapshot_skips_snapshots_the_page_cannot_show() -> None:
