@@ -16,8 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from livespecies.capture.source_spec import redact
-from livespecies.sightings.snapshots import SIDECAR_SCHEMA, slug
+from livespecies import redaction
+from livespecies.sightings.snapshots import SIDECAR_SCHEMA
+from livespecies.slugs import slug
 
 FORMATS = ("camtrap-dp", "megadetector", "csv")
 
@@ -40,9 +41,9 @@ def scientific_taxon(lineage: Sequence[tuple[str, str]]) -> tuple[str, str] | No
 
 
 def public_camera(name: str) -> str:
-    """A camera's name with any password in it replaced by ***. The sightings service stores names redacted already;
-    a database written by something else must still never put a password into a file meant to be shared."""
-    return redact(name)
+    """A camera's name with any password in it replaced by ***, user and query kept (``redaction.public_camera``
+    says why exports keep them and MQTT does not)."""
+    return redaction.public_camera(name, address_only=False)
 
 
 def camera_folders(cameras: Iterable[str]) -> dict[str, str]:

@@ -31,7 +31,6 @@ import socket
 import sys
 import threading
 import time
-import unicodedata
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -42,9 +41,10 @@ import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.reasoncodes import ReasonCode
 
-from livespecies import __version__
+from livespecies import __version__, slugs
 from livespecies.errors import UserError
 from livespecies.inference.contract import RANK_ORDER
+from livespecies.redaction import public_camera  # a camera by its source URL: scheme, host and path only
 from livespecies.sightings.records import SightingRecord
 from livespecies.sightings.visits import Visit
 
@@ -149,8 +149,7 @@ class MqttStatus:
 
 def topic_slug(text: str, fallback: str) -> str:
     """A topic level that is safe everywhere: lowercase ASCII letters, digits and underscores, never empty."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_")[:64].strip("_") or fallback
+    return slugs.slug(text, 64, separator="_", fallback=fallback)
 
 
 def camera_slug(camera: str) -> str:
@@ -160,12 +159,6 @@ def camera_slug(camera: str) -> str:
 def species_slug(visit: Visit) -> str:
     slug = topic_slug(visit.key[1], "animal")
     return f"{slug}_taxon" if slug in RESERVED_LEVELS else slug
-
-
-def public_camera(camera: str) -> str:
-    """A camera named by its (redacted) source loses the user, query and fragment: they can hold secrets."""
-    match = re.match(r"([A-Za-z][A-Za-z0-9+.-]*)://(?:[^/@]*@)?([^/?#]*)([^?#]*)", camera)
-    return f"{match[1]}://{match[2]}{match[3]}" if match else camera
 
 
 def rule_matches(rule: AlertRule, visit: Visit) -> bool:

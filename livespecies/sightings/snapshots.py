@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +25,7 @@ from livespecies.atomic import write_atomically
 from livespecies.errors import UserError
 from livespecies.serialization import detection_to_dict, prediction_to_dict
 from livespecies.sightings.writer import writer
+from livespecies.slugs import slug as slug  # re-exported: snapshot, teach and export folders are named by it
 from livespecies.types import Frame, Result
 
 SIDECAR_SCHEMA = "livespecies.snapshot/1"
@@ -40,13 +40,6 @@ class SnapshotFiles:
     annotated: Path
     raw: Path
     sidecar: Path
-
-
-def slug(text: str, limit: int = 40) -> str:
-    """A file-name-safe form of a label: ASCII letters, digits and dashes only, never empty, never a path."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    cleaned = re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-").lower()
-    return cleaned[:limit].strip("-") or "animal"
 
 
 def snapshot_stem(wall_time: float, labels: list[str] | str) -> str:
