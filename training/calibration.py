@@ -15,12 +15,8 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
-
-def softmax(logits: npt.NDArray[np.float32], temperature: float = 1.0) -> npt.NDArray[np.float32]:
-    scaled = logits / temperature
-    scaled = scaled - scaled.max(axis=1, keepdims=True)
-    exp = np.exp(scaled)
-    return (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)
+# The program's own softmax (re-exported): reports and frame evaluation apply a temperature exactly as the engine does.
+from livespecies.inference.classifier import softmax as softmax
 
 
 def expected_calibration_error(probabilities: npt.NDArray[np.float32], labels: npt.NDArray[np.int64], bins: int = 10) -> float:
