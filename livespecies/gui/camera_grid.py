@@ -22,7 +22,7 @@ from livespecies.gui.background import run_in_background
 from livespecies.gui.live_session import latest_result_for_display
 from livespecies.gui.video_view import VideoView, to_qimage
 from livespecies.overlay.draw import Pixels, draw_overlay, overlay_items
-from livespecies.watch.camera import WatchedCamera
+from livespecies.station import Station
 from livespecies.watch.config import WatchConfig
 from livespecies.watch.watcher import Watcher
 
@@ -46,7 +46,7 @@ class CameraTile(QWidget):
             layout.addWidget(widget, 1 if widget is self.video else 0)
         self.shown_seq = 0
 
-    def show_camera(self, camera: WatchedCamera, now: float) -> None:
+    def show_camera(self, camera: Station, now: float) -> None:
         frame = camera.slot.peek()
         if frame is None or frame.seq == self.shown_seq:
             return

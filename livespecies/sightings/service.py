@@ -202,6 +202,17 @@ class SightingsService:
         self.open_visits = {}
         return events
 
+    def snapshot(self, live: LiveResult, reason: str, on_saved: Callable[[SnapshotFiles], None]) -> None:
+        """A snapshot someone asked for (the window's button): ``live`` drawn as the screen shows it, written on the
+        recorder thread; a failure is reported by the recorder as one sentence."""
+        folder, model_ids, camera = self.snapshot_folder(), self.model_ids(), self.camera
+
+        def job() -> SnapshotFiles:
+            annotated = draw_overlay(live.frame.pixels, overlay_items(live.result))
+            return save_snapshot(folder, live.frame, annotated, live.result, camera, model_ids, reason, live.threshold)
+
+        self.recorder.submit(job, on_saved)
+
     def snapshot_of(self, visit_id: int) -> SnapshotFiles | None:
         with self._lock:
             state = self._snapshots.get(visit_id)

@@ -17,8 +17,8 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from livespecies.station import Station
 from livespecies.types import Frame
-from livespecies.watch.camera import WatchedCamera
 
 log = logging.getLogger("livespecies.watch")
 
@@ -39,7 +39,7 @@ def next_turn(order: deque[T], take_new_frame: Callable[[T], Frame | None]) -> t
 
 
 class SharedInference:
-    def __init__(self, cameras: Sequence[WatchedCamera]) -> None:
+    def __init__(self, cameras: Sequence[Station]) -> None:
         self.cameras = list(cameras)
         self.wake = threading.Event()  # set by every capture thread on each new frame
         self.stop_event = threading.Event()
@@ -59,13 +59,13 @@ class SharedInference:
         order = deque(self.cameras)
         while not self.stop_event.is_set():
             self.wake.clear()  # before looking: a frame that arrives while we look sets it again
-            turn = next_turn(order, WatchedCamera.take_new_frame)
+            turn = next_turn(order, Station.take_new_frame)
             if turn is None:
                 self.wake.wait(0.5)
                 continue
             camera, frame = turn
             try:
-                camera.process(frame)
+                camera.step(frame)
             except Exception as exc:  # one camera's bad frame must not stop the others
                 message = f"{camera.name}: recognition failed: {type(exc).__name__}: {exc}"
                 if camera.stats.last_error != message:

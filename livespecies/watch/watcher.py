@@ -1,7 +1,7 @@
 """``livespecies watch CONFIG``: several cameras, unattended, until SIGTERM.
 
     cameras (capture threads) ──► SharedInference (one thread, the models, fair turns)
-        ──► per camera: motion gate → tracks → SightingsService ──► sinks: SQLite, MQTT
+        ──► per camera, a Station: motion gate → tracks → SightingsService ──► sinks: SQLite, MQTT
     web page (read-only, reads the database and the cameras' statistics)
 
 The web page's port is taken before anything else, so a port in use or a page
@@ -19,21 +19,26 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
-from livespecies.capture.reader import ReconnectPolicy
+from livespecies.capture.reader import ReconnectPolicy, SourceState
+from livespecies.capture.source_spec import parse_source
+from livespecies.capture.sources import open_source
 from livespecies.inference.assembly import assemble, choose
 from livespecies.inference.defaults import default_classifier, default_detector, default_specialists, demo_clip
 from livespecies.inference.engine import EngineSettings, Recognizer
 from livespecies.inference.species_list import load_species_list
+from livespecies.pipeline import LivePipeline
 from livespecies.sightings.database import SightingDatabase
 from livespecies.sightings.mqtt import MqttSink
 from livespecies.sightings.recorder import Recorder
 from livespecies.sightings.records import SightingSink
 from livespecies.sightings.service import SightingsService
 from livespecies.sightings.snapshots import slug
-from livespecies.watch.camera import WatchedCamera
-from livespecies.watch.config import WatchConfig
+from livespecies.station import Station
+from livespecies.watch.config import Camera, WatchConfig
+from livespecies.watch.motion import MotionGate
 from livespecies.watch.preflight import check_config
 from livespecies.watch.scheduler import SharedInference
 from livespecies.web import WebServer
@@ -57,6 +62,18 @@ def load_recognizer(config: WatchConfig) -> Recognizer:
 T = TypeVar("T")
 
 
+def logged_state(camera: str) -> Callable[[SourceState], None]:
+    """What changes a camera's lot goes to the log (each failed attempt is logged by the capture loop, naming it)."""
+
+    def log_state(state: SourceState) -> None:
+        if state.status == "failed":
+            log.error("%s: %s", camera, state.describe())
+        elif state.status == "live":
+            log.info("%s: live", camera)
+
+    return log_state
+
+
 def constant(value: T) -> Callable[[], T]:
     return lambda: value
 
@@ -68,7 +85,7 @@ class Watcher:
         self.sinks: list[SightingSink] = []
         self.mqtt: MqttSink | None = None
         self.recorders: list[Recorder] = []
-        self.cameras: list[WatchedCamera] = []
+        self.cameras: list[Station] = []
         # The page's port first: taken or refused before a model loads or a thread starts, so a refusal leaves
         # nothing running (threads alive at exit aborted the process: "terminate called without an active exception").
         self.web: WebServer | None = self._web()
@@ -101,9 +118,17 @@ class Watcher:
             service = SightingsService(camera_config.name, recorder, self.sinks, constant(folder), constant(camera_config.snapshots.auto),
                                        lambda: self.recognizer.model_ids, gone_after=camera_config.gone_after, max_evidence=0)  # fmt: skip
             self.recorders.append(recorder)
-            self.cameras.append(WatchedCamera(camera_config, recognizer, service, lambda: self.scheduler.wake.set(), policy,
-                                              clip if clip.is_file() else None))  # fmt: skip
+            self.cameras.append(self._station(camera_config, recognizer, service, policy, clip if clip.is_file() else None))
         self.scheduler = SharedInference(self.cameras)
+
+    def _station(self, camera: Camera, recognizer: Recognizer, service: SightingsService, policy: ReconnectPolicy | None,
+                 clip: Path | None) -> Station:  # fmt: skip
+        """A camera: its stream and reconnects, its tracks (animals do not move between cameras), its motion
+        background and its sightings; the models are the shared scheduler's."""
+        spec = parse_source(camera.source)
+        return Station(camera.name, lambda: open_source(spec, clip), LivePipeline(recognizer), service, constant(camera.threshold),
+                       gate=MotionGate(camera.motion), policy=policy, on_state=logged_state(camera.name),
+                       wake=lambda: self.scheduler.wake.set(), log_as=camera.name)  # fmt: skip
 
     def _web(self) -> WebServer | None:
         if self.config.web is None:
@@ -182,8 +207,7 @@ class Watcher:
             self.web.stop()
             self.web = None
         for camera in self.cameras:
-            camera.capture.stop_event.set()
-            camera.slot.close()
+            camera.signal_stop()
         for camera in self.cameras:
             camera.stop()
         self.scheduler.stop()

@@ -47,7 +47,7 @@ class SampleSite:
         return self.files[name].annotated.relative_to(self.snapshots).as_posix()
 
     def camera_states(self) -> list[dict[str, object]]:
-        """What the watcher reports (the shape of watch.camera's CameraStats.as_dict); the gate's state still carries a
+        """What the watcher reports (the shape of station.stats' StationStats.as_dict); the gate's state still carries a
         password, as a careless caller might send it."""
         refused = f"refused: nothing listens on 10.0.0.5:554 (rtsp://ranger:{PASSWORD}@10.0.0.5/live)"
         return [
