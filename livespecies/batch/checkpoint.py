@@ -26,7 +26,8 @@ from livespecies.atomic import why_not_writable
 from livespecies.batch.clips import Clip, ClipFrame, ClipTaxon
 from livespecies.batch.records import ImageRecord
 from livespecies.errors import UserError
-from livespecies.types import Box, Detection, Prediction, Result, Taxon
+from livespecies.serialization import detection_from_lossless, detection_to_lossless, prediction_from_lossless, prediction_to_lossless
+from livespecies.types import Result
 
 FORMAT = 1
 SCHEMA = """
@@ -43,33 +44,15 @@ def checkpoint_path(output: Path) -> Path:
     return output.with_name(output.name + ".checkpoint.sqlite")
 
 
-def _taxon(t: Taxon) -> list[Any]:
-    return [t.rank, t.name, t.common_name, t.scientific]
-
-
-def _box(box: Box | None) -> list[float] | None:
-    return None if box is None else [box.x, box.y, box.w, box.h]
-
-
-def _prediction_to(p: Prediction) -> dict[str, Any]:
-    return {"taxon": _taxon(p.taxon), "confidence": p.confidence, "lineage": [_taxon(t) for t in p.lineage], "box": _box(p.box),
-            "detector_score": p.detector_score, "models": list(p.models)}  # fmt: skip
-
-
-def _prediction_from(p: dict[str, Any]) -> Prediction:
-    return Prediction(Taxon(*p["taxon"]), p["confidence"], tuple(Taxon(*t) for t in p["lineage"]), Box(*p["box"]) if p["box"] else None,
-                      p["detector_score"], tuple(p["models"]))  # fmt: skip
-
-
 def _result_to(result: Result) -> dict[str, Any]:
     return {"width": result.width, "height": result.height, "mode": result.mode,
-            "predictions": [_prediction_to(p) for p in result.predictions],
-            "unidentified": [{"box": _box(d.box), "score": d.score} for d in result.unidentified]}  # fmt: skip
+            "predictions": [prediction_to_lossless(p) for p in result.predictions],
+            "unidentified": [detection_to_lossless(d) for d in result.unidentified]}  # fmt: skip
 
 
 def _result_from(raw: dict[str, Any]) -> Result:
-    unidentified = tuple(Detection(Box(*d["box"]) if d["box"] else None, d["score"]) for d in raw["unidentified"])
-    return Result(raw["width"], raw["height"], tuple(_prediction_from(p) for p in raw["predictions"]), unidentified, raw["mode"])
+    unidentified = tuple(detection_from_lossless(d) for d in raw["unidentified"])
+    return Result(raw["width"], raw["height"], tuple(prediction_from_lossless(p) for p in raw["predictions"]), unidentified, raw["mode"])
 
 
 def record_to_row(record: ImageRecord) -> str:
@@ -81,7 +64,7 @@ def record_to_row(record: ImageRecord) -> str:
     if clip is not None:
         data["clip"] = {
             "frame_rate": clip.frame_rate, "frame_count": clip.frame_count,
-            "taxa": [{"prediction": _prediction_to(t.prediction), "first": t.first_seconds, "last": t.last_seconds, "best": t.best_frame}
+            "taxa": [{"prediction": prediction_to_lossless(t.prediction), "first": t.first_seconds, "last": t.last_seconds, "best": t.best_frame}
                      for t in clip.taxa],
             "frames": [{"index": f.index, "seconds": f.seconds, "result": _result_to(f.result)} for f in clip.frames],
         }  # fmt: skip
@@ -94,7 +77,7 @@ def record_from_row(text: str) -> ImageRecord:
     clip = None
     if (raw := data.get("clip")) is not None:
         clip = Clip(raw["frame_rate"], raw["frame_count"],
-                    tuple(ClipTaxon(_prediction_from(t["prediction"]), t["first"], t["last"], t["best"]) for t in raw["taxa"]),
+                    tuple(ClipTaxon(prediction_from_lossless(t["prediction"]), t["first"], t["last"], t["best"]) for t in raw["taxa"]),
                     tuple(ClipFrame(f["index"], f["seconds"], _result_from(f["result"])) for f in raw["frames"]))  # fmt: skip
     return ImageRecord(Path(data["path"]), result, data["error"], clip)
 

@@ -2,11 +2,11 @@
 MegaDetector batch output (format 1.4), which Timelapse and AddaxAI read.
 
 The document is written by ``classify --format megadetector``'s own writer, so the two never drift apart: its
-records are rebuilt from the sidecars, whose predictions were written by the same ``prediction_to_dict``. The
-images are linked into one folder per camera beside the JSON, with paths relative to it: Timelapse opens the export
-folder as its image set. A sighting recorded without a detector box (a whole-frame answer) becomes one
-"animal (whole image)" entry whose classifier confidence is in its classifications only, never in the detection's
-``conf``: ``batch/formats.py`` says why.
+records are rebuilt from the sidecars by ``serialization.prediction_from_dict``, the inverse of the
+``prediction_to_dict`` that wrote them. The images are linked into one folder per camera beside the JSON, with paths
+relative to it: Timelapse opens the export folder as its image set. A sighting recorded without a detector box (a
+whole-frame answer) becomes one "animal (whole image)" entry whose classifier confidence is in its classifications
+only, never in the detection's ``conf``: ``batch/formats.py`` says why.
 """
 
 from __future__ import annotations
@@ -20,31 +20,16 @@ from livespecies.batch.formats import MegaDetectorWriter
 from livespecies.batch.records import ImageRecord
 from livespecies.errors import UserError
 from livespecies.exports import camera_folders, place_file, public_camera, read_sidecar
+from livespecies.serialization import detection_from_dict, prediction_from_dict
 from livespecies.sightings.database import Sighting
-from livespecies.types import Box, Detection, Prediction, Result, Taxon
+from livespecies.types import Result
 
 DOCUMENT = "megadetector.json"
 
 
-def prediction_from_dict(d: dict[str, Any]) -> Prediction:
-    """The inverse of ``serialization.prediction_to_dict``. A sidecar keeps which lineage names are scientific only
-    as the prediction's ``scientific_name`` (its first scientific taxon): that taxon and those above it are marked
-    scientific, those below it common names, which is all a prediction's own properties read."""
-    scientific = d["scientific_name"]
-    taxa: list[Taxon] = []
-    above = False
-    for index, entry in enumerate(d["lineage"]):
-        above = above or (scientific is not None and entry["name"] == scientific)
-        taxa.append(Taxon(entry["rank"], entry["name"], d["common_name"] if index == 0 else None, above))
-    if not taxa:
-        taxa = [Taxon(d["rank"], scientific or d["label"], d["common_name"], scientific is not None)]
-    box = Box(*d["box"]) if d["box"] else None
-    return Prediction(taxa[0], float(d["confidence"]), tuple(taxa), box, d["detector_confidence"], tuple(d["models"]))
-
-
 def result_from_sidecar(sidecar: dict[str, Any]) -> Result:
     """The result a snapshot was saved with (boxes and scores as rounded in the sidecar)."""
-    unidentified = tuple(Detection(Box(*u["box"]), u["detector_confidence"]) for u in sidecar.get("unidentified", []) if u.get("box"))
+    unidentified = tuple(detection_from_dict(u) for u in sidecar.get("unidentified", []) if u.get("box"))
     return Result(int(sidecar["width"]), int(sidecar["height"]), tuple(prediction_from_dict(p) for p in sidecar["predictions"]),
                   unidentified, str(sidecar.get("mode", "detector")))  # fmt: skip
 

@@ -13,10 +13,10 @@ from livespecies.batch.formats import MegaDetectorWriter
 from livespecies.batch.records import ImageRecord
 from livespecies.capture.image_file import load_image
 from livespecies.errors import UserError
-from livespecies.exports.megadetector import prediction_from_dict, result_from_sidecar
+from livespecies.exports.megadetector import result_from_sidecar
 from livespecies.exports.run import export
 from livespecies.inference.engine import Recognizer
-from livespecies.serialization import prediction_to_dict
+from livespecies.serialization import prediction_from_dict, prediction_to_dict
 from livespecies.sightings.database import SightingDatabase, SightingQuery
 from livespecies.sightings.records import SightingRecord
 from livespecies.sightings.snapshots import SnapshotFiles
