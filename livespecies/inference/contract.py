@@ -6,9 +6,10 @@ weights came from. Code reads preprocessing from here, never from constants, so 
 user's own model (exported by ``python -m training export``) works unchanged.
 
 The contract is one JSON document stored under the metadata key ``livespecies``.
-Parsing is strict: unknown keys, missing keys and wrong types are refused with a
-sentence naming the field, because a silently misread normalisation produces
-confident nonsense rather than an error.
+Parsing is strict (pydantic models of the JSON, with the rules in livespecies/validation.py):
+unknown keys, missing keys and wrong types are refused with a sentence naming the
+field, because a silently misread normalisation produces confident nonsense rather
+than an error.
 """
 
 from __future__ import annotations
@@ -16,10 +17,14 @@ from __future__ import annotations
 import itertools
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Annotated, Any, Literal, TypeVar, cast, get_args
+
+from pydantic import AfterValidator, ConfigDict, Field, ValidationError, ValidatorFunctionWrapHandler, WrapValidator, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 from livespecies.errors import ModelError
 from livespecies.types import Taxon
+from livespecies.validation import RANGE_ERRORS, RULE, SENTENCE, Strict, choices, field_at, key_path, limits, one_of, rule_error, sentence_error
 
 METADATA_KEY = "livespecies"
 FORMAT_NAME = "livespecies-model"
@@ -29,9 +34,11 @@ ModelKind = Literal["detector", "classifier"]
 ResizePolicy = Literal["letterbox", "resize_center_crop", "stretch"]
 ScoreKind = Literal["logits", "probabilities", "yolox"]
 
-MODEL_KINDS: tuple[str, ...] = ("detector", "classifier")
-RESIZE_POLICIES: tuple[str, ...] = ("letterbox", "resize_center_crop", "stretch")
-SCORE_KINDS: tuple[str, ...] = ("logits", "probabilities", "yolox")
+ApplicationInput = Literal["detector-crops", "whole-frame"]
+
+MODEL_KINDS: tuple[str, ...] = get_args(ModelKind)
+RESIZE_POLICIES: tuple[str, ...] = get_args(ResizePolicy)
+SCORE_KINDS: tuple[str, ...] = get_args(ScoreKind)
 
 # Ranks from finest to coarsest. Only used to check that a lineage goes upwards;
 # the roll-up itself walks the tree and does not need a global order.
@@ -91,7 +98,7 @@ class Provenance:
     notes: str = ""
 
 
-INPUT_KINDS: tuple[str, ...] = ("detector-crops", "whole-frame")
+INPUT_KINDS: tuple[str, ...] = get_args(ApplicationInput)
 
 
 @dataclass(frozen=True)
@@ -197,171 +204,217 @@ def _contract_to_dict(c: ModelContract) -> dict[str, Any]:
     }  # fmt: skip
 
 
-class _Reader:
-    """Strict field access that names the offending path in its error."""
+# ---- Reading: pydantic models of the JSON, then the dataclasses above ------------------------------------------------
 
-    def __init__(self, data: Any, path: str, source: str) -> None:
-        if not isinstance(data, dict):
-            raise ModelError(f"{source}: metadata field '{path}' must be an object.")
-        self.data: dict[str, Any] = data
-        self.path = path
-        self.source = source
-        self.seen: set[str] = set()
-
-    def _fail(self, key: str, why: str) -> ModelError:
-        where = f"{self.path}.{key}" if self.path else key
-        return ModelError(f"{self.source}: metadata field '{where}' {why}.")
-
-    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
-        self.seen.add(key)
-        if key not in self.data:
-            if default is ...:
-                raise self._fail(key, "is missing")
-            return default
-        value = self.data[key]
-        # bool is an int in Python; a JSON true must never pass for a number.
-        if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
-            raise self._fail(key, "has the wrong type")
-        if not isinstance(value, kind):
-            raise self._fail(key, "has the wrong type")
-        return value
-
-    def number(self, key: str, default: Any = ..., low: float | None = None, high: float | None = None) -> float:
-        value = float(self.get(key, (int, float), default))
-        if (low is not None and value < low) or (high is not None and value > high):
-            raise self._fail(key, f"is {value}, outside {low}..{high}")
-        return value
-
-    def choice(self, key: str, allowed: tuple[str, ...], default: Any = ...) -> str:
-        value = self.get(key, str, default)
-        if value not in allowed:
-            raise self._fail(key, f"is '{value}', not one of {', '.join(allowed)}")
-        return cast(str, value)
-
-    def triple(self, key: str) -> tuple[float, float, float]:
-        value = self.get(key, list)
-        if len(value) != 3 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
-            raise self._fail(key, "must be a list of three numbers")
-        return (float(value[0]), float(value[1]), float(value[2]))
-
-    def child(self, key: str) -> _Reader:
-        where = f"{self.path}.{key}" if self.path else key
-        return _Reader(self.get(key, dict), where, self.source)
-
-    def done(self) -> None:
-        unknown = sorted(set(self.data) - self.seen)
-        if unknown:
-            raise self._fail(unknown[0], "is not part of the livespecies model format")
+# Ranges and choices are the fields' own rules; a refusal becomes "metadata field 'input.height' is 100000.0, outside
+# 8..4096" in _refusal. Whole-number sizes are read as numbers (8.0 is 8), as the format always allowed.
+Rank = Annotated[str, one_of(RANK_ORDER, "unknown rank '{value}' (species, genus, family, order, class …)")]
 
 
-def _taxon_from_dict(data: Any, path: str, source: str) -> Taxon:
-    r = _Reader(data, path, source)
-    rank = r.choice("rank", RANK_ORDER)
-    taxon = Taxon(
-        rank=rank,
-        name=r.get("name", str),
-        common_name=r.get("common_name", str, None),
-        scientific=r.get("scientific", bool),
-    )
-    r.done()
-    return taxon
+def _three_numbers(value: Any, handler: ValidatorFunctionWrapHandler) -> list[float]:
+    if not isinstance(value, list):
+        return cast(list[float], handler(value))  # not a list at all: the wrong type, as for any field
+    try:
+        return cast(list[float], handler(value))
+    except ValidationError:
+        raise rule_error("must be a list of three numbers") from None
+
+
+def _positive(values: list[float]) -> list[float]:
+    if min(values) <= 0:
+        raise rule_error("must be positive")
+    return values
+
+
+Triple = Annotated[list[float], Field(min_length=3, max_length=3), WrapValidator(_three_numbers)]
+
+
+class _TaxonFields(Strict):
+    rank: Rank
+    name: str
+    common_name: str = Field(default=None)  # type: ignore[assignment]  # absent: None; a null is refused, as always
+    scientific: bool
+
+
+class _LabelFields(Strict):
+    lineage: list[_TaxonFields]
+    key: str
+    common_name: str
+    organism: bool
+
+    @model_validator(mode="after")
+    def _upwards(self) -> _LabelFields:
+        if self.organism and not self.lineage:
+            raise sentence_error("label '{name}' is an organism but has no lineage", name=self.common_name)
+        ranks = [RANK_ORDER.index(t.rank) for t in self.lineage]
+        if any(b <= a for a, b in itertools.pairwise(ranks)):
+            raise sentence_error("the lineage of label '{name}' does not go from finer to coarser ranks", name=self.common_name)
+        return self
+
+
+class _InputFields(Strict):
+    name: str
+    layout: Literal["NCHW"]
+    height: Annotated[float, Field(ge=8, le=4096)]
+    width: Annotated[float, Field(ge=8, le=4096)]
+    color: Literal["RGB", "BGR"]
+    resize: ResizePolicy
+    resize_size: Annotated[float, Field(ge=8, le=8192)]
+    pad_value: Annotated[float, Field(ge=0, le=255)]
+    scale: Annotated[float, Field(ge=1e-6, le=1e6)]
+    mean: Triple
+    std: Annotated[Triple, AfterValidator(_positive)]
+    size_multiple: Annotated[float, Field(ge=0, le=512)] = 0
+
+
+class _OutputFields(Strict):
+    name: str
+    scores: ScoreKind
+    temperature: Annotated[float, Field(ge=1e-3, le=1e3)] = 1.0
+    nms_iou: Annotated[float, Field(ge=0.0, le=1.0)] = 0.45
+
+
+class _ProvenanceFields(Strict):
+    weights_package: str
+    weights_version: str
+    weights_file: str
+    weights_sha256: str
+    licence: str
+    build_command: str
+    source: str = ""
+    notes: str = ""
+
+
+class _ScopeFields(Strict):
+    rank: Rank
+    name: str
+
+
+class _ApplicationFields(Strict):
+    input: ApplicationInput
+    crop_padding: Annotated[float, Field(ge=0.0, le=2.0)] = 0.15
+
+
+class _ContractFields(Strict):
+    model_config = ConfigDict(protected_namespaces=())  # "model_id" is the format's key, not pydantic's
+
+    format: str  # first: a document in another format is named as such, before any of its fields
+    format_version: int
+    input: _InputFields
+    output: _OutputFields
+    provenance: _ProvenanceFields
+    labels: list[_LabelFields]
+    scope: _ScopeFields | None = None
+    application: _ApplicationFields | None = None
+    model_id: str
+    kind: ModelKind
+    title: str
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("format")
+    @classmethod
+    def _ours(cls, name: str) -> str:
+        if name != FORMAT_NAME:
+            raise sentence_error(f"metadata is not in the {FORMAT_NAME} format")
+        return name
+
+    @field_validator("format_version")
+    @classmethod
+    def _readable(cls, version: int) -> int:
+        if version != FORMAT_VERSION:
+            raise sentence_error("model format version {version} is not supported by this livespecies "
+                                 f"(it reads version {FORMAT_VERSION})", version=version)  # fmt: skip
+        return version
+
+    @field_validator("labels")
+    @classmethod
+    def _some(cls, labels: list[_LabelFields]) -> list[_LabelFields]:
+        if not labels:
+            raise sentence_error("metadata declares no labels")
+        return labels
+
+    @model_validator(mode="after")
+    def _scores_fit_the_kind(self) -> _ContractFields:
+        if self.kind == "detector" and self.output.scores != "yolox":
+            raise sentence_error("a detector must declare output scores 'yolox', not '{scores}'", scores=self.output.scores)
+        if self.kind == "classifier" and self.output.scores == "yolox":
+            raise sentence_error("a classifier cannot declare detector output scores 'yolox'")
+        return self
+
+
+_Fields = TypeVar("_Fields", bound=Strict)
+
+
+def _read(schema: type[_Fields], data: Any, source: str, path: str = "") -> _Fields:
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        raise _refusal(schema, exc.errors(include_url=False)[0], source, path) from None
+
+
+def _refusal(schema: type[Strict], error: ErrorDetails, source: str, path: str) -> ModelError:
+    """One sentence for the first thing wrong, naming its field: "m.onnx: metadata field 'input.height' is …"."""
+    kind, value, context = error["type"], error.get("input"), error.get("ctx") or {}
+    if kind == SENTENCE:
+        return ModelError(f"{source}: {error['msg']}.")
+    field = field_at(schema, error["loc"])
+    if kind == "missing":
+        why = "is missing"
+    elif kind == "extra_forbidden":
+        why = "is not part of the livespecies model format"
+    elif kind == "model_type" and not isinstance((error["loc"] or (0,))[-1], str):  # the whole document, a label, a taxon
+        why = "must be an object"
+    elif isinstance(value, str) and (kind == "literal_error" or "choices" in context):
+        why = f"is '{value}', not one of {', '.join(context.get('choices') or choices(field))}"
+    elif kind in RANGE_ERRORS:
+        low, high = limits(field)
+        why = f"is {float(value)}, outside {low}..{high}"
+    elif kind == RULE:
+        why = error["msg"]
+    else:  # a string for a number, true for a number, a number for a string …
+        why = "has the wrong type"
+    return ModelError(f"{source}: metadata field '{key_path(error['loc'], path)}' {why}.")
+
+
+def _taxon(t: _TaxonFields) -> Taxon:
+    return Taxon(rank=t.rank, name=t.name, common_name=t.common_name, scientific=t.scientific)
+
+
+def _label(fields: _LabelFields) -> LabelSpec:
+    return LabelSpec(key=fields.key, common_name=fields.common_name, organism=fields.organism, lineage=tuple(map(_taxon, fields.lineage)))
 
 
 def label_from_dict(data: Any, path: str, source: str) -> LabelSpec:
-    r = _Reader(data, path, source)
-    lineage_data = r.get("lineage", list)
-    lineage = tuple(_taxon_from_dict(t, f"{path}.lineage[{k}]", source) for k, t in enumerate(lineage_data))
-    label = LabelSpec(key=r.get("key", str), common_name=r.get("common_name", str), organism=r.get("organism", bool), lineage=lineage)
-    r.done()
-    if label.organism and not lineage:
-        raise ModelError(f"{source}: label '{label.common_name}' is an organism but has no lineage.")
-    ranks = [RANK_ORDER.index(t.rank) for t in lineage]
-    if any(b <= a for a, b in itertools.pairwise(ranks)):
-        raise ModelError(f"{source}: the lineage of label '{label.common_name}' does not go from finer to coarser ranks.")
-    return label
+    return _label(_read(_LabelFields, data, source, path))
 
 
 def _contract_from_dict(data: Any, source: str) -> ModelContract:
-    root = _Reader(data, "", source)
-    if root.get("format", str) != FORMAT_NAME:
-        raise ModelError(f"{source}: metadata is not in the {FORMAT_NAME} format.")
-    version = root.get("format_version", int)
-    if version != FORMAT_VERSION:
-        raise ModelError(
-            f"{source}: model format version {version} is not supported by this livespecies (it reads version {FORMAT_VERSION})."
-        )
-    ri = root.child("input")
-    inp = InputSpec(
-        name=ri.get("name", str),
-        layout=cast(Literal["NCHW"], ri.choice("layout", ("NCHW",))),
-        height=int(ri.number("height", low=8, high=4096)),
-        width=int(ri.number("width", low=8, high=4096)),
-        color=cast(Literal["RGB", "BGR"], ri.choice("color", ("RGB", "BGR"))),
-        resize=cast(ResizePolicy, ri.choice("resize", RESIZE_POLICIES)),
-        resize_size=int(ri.number("resize_size", low=8, high=8192)),
-        pad_value=ri.number("pad_value", low=0, high=255),
-        scale=ri.number("scale", low=1e-6, high=1e6),
-        mean=ri.triple("mean"),
-        std=ri.triple("std"),
-        size_multiple=int(ri.number("size_multiple", 0, low=0, high=512)),
-    )
-    ri.done()
-    if min(inp.std) <= 0:
-        raise ModelError(f"{source}: metadata field 'input.std' must be positive.")
-    ro = root.child("output")
-    out = OutputSpec(
-        name=ro.get("name", str),
-        scores=cast(ScoreKind, ro.choice("scores", SCORE_KINDS)),
-        temperature=ro.number("temperature", 1.0, low=1e-3, high=1e3),
-        nms_iou=ro.number("nms_iou", 0.45, low=0.0, high=1.0),
-    )
-    ro.done()
-    rp = root.child("provenance")
-    prov = Provenance(
-        weights_package=rp.get("weights_package", str),
-        weights_version=rp.get("weights_version", str),
-        weights_file=rp.get("weights_file", str),
-        weights_sha256=rp.get("weights_sha256", str),
-        licence=rp.get("licence", str),
-        build_command=rp.get("build_command", str),
-        source=rp.get("source", str, ""),
-        notes=rp.get("notes", str, ""),
-    )
-    rp.done()
-    labels_data = root.get("labels", list)
-    if not labels_data:
-        raise ModelError(f"{source}: metadata declares no labels.")
-    labels = tuple(label_from_dict(lab, f"labels[{k}]", source) for k, lab in enumerate(labels_data))
-    scope = None
-    if "scope" in root.data:
-        rs = root.child("scope")
-        scope = Taxon(rank=rs.choice("rank", RANK_ORDER), name=rs.get("name", str))
-        rs.done()
-    application = None
-    if "application" in root.data:
-        ra = root.child("application")
-        application = Application(input=ra.choice("input", INPUT_KINDS), crop_padding=ra.number("crop_padding", 0.15, low=0.0, high=2.0))
-        ra.done()
+    c = _read(_ContractFields, data, source)
+    i, o, p = c.input, c.output, c.provenance
+    inp = InputSpec(name=i.name, layout=i.layout, height=int(i.height), width=int(i.width), color=i.color, resize=i.resize,
+                    resize_size=int(i.resize_size), pad_value=i.pad_value, scale=i.scale, mean=_as_triple(i.mean), std=_as_triple(i.std),
+                    size_multiple=int(i.size_multiple))  # fmt: skip
+    prov = Provenance(weights_package=p.weights_package, weights_version=p.weights_version, weights_file=p.weights_file,
+                      weights_sha256=p.weights_sha256, licence=p.licence, build_command=p.build_command, source=p.source, notes=p.notes)  # fmt: skip
     contract = ModelContract(
-        model_id=root.get("model_id", str),
-        kind=cast(ModelKind, root.choice("kind", MODEL_KINDS)),
-        title=root.get("title", str),
+        model_id=c.model_id,
+        kind=c.kind,
+        title=c.title,
         input=inp,
-        output=out,
-        labels=labels,
+        output=OutputSpec(name=o.name, scores=o.scores, temperature=o.temperature, nms_iou=o.nms_iou),
+        labels=tuple(map(_label, c.labels)),
         provenance=prov,
-        extra=root.get("extra", dict, {}),
-        scope=scope,
-        application=application,
+        extra=c.extra,
+        scope=Taxon(rank=c.scope.rank, name=c.scope.name) if c.scope else None,
+        application=Application(input=c.application.input, crop_padding=c.application.crop_padding) if c.application else None,
     )
-    root.done()
-    if contract.kind == "detector" and out.scores != "yolox":
-        raise ModelError(f"{source}: a detector must declare output scores 'yolox', not '{out.scores}'.")
-    if contract.kind == "classifier" and out.scores == "yolox":
-        raise ModelError(f"{source}: a classifier cannot declare detector output scores 'yolox'.")
-    if scope is not None:
-        check_scope(contract, scope, source)
+    if contract.scope is not None:
+        check_scope(contract, contract.scope, source)
     return contract
+
+
+def _as_triple(values: list[float]) -> tuple[float, float, float]:
+    return (values[0], values[1], values[2])
 
 
 def check_scope(contract: ModelContract, scope: Taxon, source: str) -> None:
