@@ -24,9 +24,9 @@ every connection, so a broker restarted without persistence is brought up to dat
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
-import re
 import socket
 import sys
 import threading
@@ -35,18 +35,35 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.reasoncodes import ReasonCode
+from pydantic import Field, ModelWrapValidatorHandler, ValidationError, field_validator, model_validator
+from pydantic import dataclasses as pydantic_dataclasses
+from pydantic_core import ErrorDetails
 
 from livespecies import __version__, slugs
 from livespecies.errors import UserError
-from livespecies.inference.contract import RANK_ORDER
+from livespecies.inference.contract import RANK_ORDER, Rank
 from livespecies.redaction import public_camera  # a camera by its source URL: scheme, host and path only
 from livespecies.sightings.records import SightingRecord
 from livespecies.sightings.visits import Visit
+from livespecies.validation import (
+    RULE,
+    SENTENCE,
+    STRICT,
+    AlertCooldown,
+    Fraction,
+    MqttClientId,
+    MqttHost,
+    Port,
+    TopicPrefix,
+    field_at,
+    limits,
+    sentence_error,
+)
 
 log = logging.getLogger(__name__)
 
@@ -58,65 +75,71 @@ class MqttError(UserError):
     """An MQTT setting that cannot work, or an alert that could not be delivered."""
 
 
-@dataclass(frozen=True)
+@pydantic_dataclasses.dataclass(frozen=True, config=STRICT)
 class MqttSettings:
-    """How to reach the broker. The password comes from the environment (the caller's job) and is never shown."""
+    """How to reach the broker. The password comes from the environment (the caller's job) and is never shown.
+    A setting that cannot work is an MqttError naming it, in one sentence (the rules: livespecies/validation.py)."""
 
-    host: str = "127.0.0.1"
-    port: int = 1883
-    topic_prefix: str = "livespecies"
-    client_id: str = ""  # empty: a random id, so two watchers never disconnect each other
+    host: MqttHost = "127.0.0.1"
+    port: Port = 1883
+    topic_prefix: TopicPrefix = "livespecies"
+    client_id: MqttClientId = ""  # empty: a random id, so two watchers never disconnect each other
     username: str | None = None
     password: str | None = field(default=None, repr=False)
-    keepalive: int = 60
+    keepalive: Annotated[int, Field(ge=5, le=65535)] = 60
     discovery: bool = True
-    discovery_prefix: str = "homeassistant"
-    qos: int = 1
-    queue_limit: int = 100  # events kept while the broker is away; older ones are dropped
-    reconnect_max_seconds: int = 30
+    discovery_prefix: TopicPrefix = "homeassistant"
+    qos: Annotated[int, Field(ge=0, le=2)] = 1
+    queue_limit: Annotated[int, Field(ge=1, le=100_000)] = 100  # events kept while the broker is away; older ones are dropped
+    reconnect_max_seconds: Annotated[int, Field(ge=1, le=3600)] = 30
 
-    def __post_init__(self) -> None:
-        _check_host(self.host)
-        _check_int("port", self.port, 1, 65535)
-        _check_int("keepalive", self.keepalive, 5, 65535)
-        _check_int("qos", self.qos, 0, 2)
-        _check_int("queue_limit", self.queue_limit, 1, 100_000)
-        _check_int("reconnect_max_seconds", self.reconnect_max_seconds, 1, 3600)
-        _check_prefix("topic_prefix", self.topic_prefix)
-        _check_prefix("discovery_prefix", self.discovery_prefix)
-        if len(self.client_id) > 128 or not self.client_id.isprintable():
-            raise MqttError("MQTT client_id must be printable text of at most 128 characters.")
+    @model_validator(mode="after")
+    def _login(self) -> MqttSettings:
         if self.password is not None and not self.username:
-            raise MqttError("An MQTT password needs a username: set the MQTT username too.")
+            raise sentence_error("An MQTT password needs a username: set the MQTT username too")
+        return self
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _one_sentence(cls, values: Any, handler: ModelWrapValidatorHandler[MqttSettings]) -> MqttSettings:
+        try:
+            return handler(values)
+        except ValidationError as exc:
+            raise MqttError(_setting_sentence(cls, exc.errors(include_url=False)[0])) from None
 
     @property
     def broker(self) -> str:
         return f"{self.host}:{self.port}"
 
 
-@dataclass(frozen=True)
+@pydantic_dataclasses.dataclass(frozen=True, config=STRICT)
 class AlertRule:
     """Which sightings of one camera are announced. ``species``: names matched against the label and the scientific
     and common name of every taxon of the lineage, ignoring case (``Ursus`` announces both bears, ``bird`` every
-    bird); empty announces every animal."""
+    bird); empty announces every animal. Kept as topic slugs."""
 
-    species: frozenset[str] = frozenset()
-    min_rank: str | None = None  # e.g. "genus": only answers at least that specific
-    min_confidence: float = 0.0
-    cooldown_seconds: float = 0.0  # after a "new" for a species, later ones on the camera within this are held back
+    species: Annotated[frozenset[str], Field(strict=False)] = frozenset()  # any collection of names (never one string)
+    min_rank: Rank | None = None  # e.g. "genus": only answers at least that specific
+    min_confidence: Fraction = 0.0
+    cooldown_seconds: AlertCooldown = 0.0  # after a "new" for a species, later ones on the camera within this are held back
 
-    def __post_init__(self) -> None:
-        if isinstance(self.species, str) or not all(isinstance(s, str) and s.strip() for s in self.species):
-            raise MqttError('Alert species must be a list of names, for example ["Vulpes vulpes", "Ursus"].')
-        object.__setattr__(self, "species", frozenset(topic_slug(s, "") for s in self.species))
-        if "" in self.species:
-            raise MqttError('Alert species names need letters or digits, for example "Vulpes vulpes".')
-        if self.min_rank is not None and self.min_rank not in RANK_ORDER:
-            raise MqttError(f"Unknown alert min_rank '{self.min_rank}': use one of species, genus, family, order, class.")
-        if not 0.0 <= self.min_confidence <= 1.0:
-            raise MqttError(f"Alert min_confidence {self.min_confidence} is out of range: use a number from 0 to 1.")
-        if not 0.0 <= self.cooldown_seconds <= 86_400.0:
-            raise MqttError(f"Alert cooldown_seconds {self.cooldown_seconds} is out of range: use 0 to 86400 seconds.")
+    @field_validator("species")
+    @classmethod
+    def _as_slugs(cls, species: frozenset[str]) -> frozenset[str]:
+        if not all(s.strip() for s in species):
+            raise sentence_error(_SPECIES_LIST.removesuffix("."))
+        topic_names = frozenset(topic_slug(s, "") for s in species)
+        if "" in topic_names:
+            raise sentence_error('Alert species names need letters or digits, for example "Vulpes vulpes"')
+        return topic_names
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _one_sentence(cls, values: Any, handler: ModelWrapValidatorHandler[AlertRule]) -> AlertRule:
+        try:
+            return handler(values)
+        except ValidationError as exc:
+            raise MqttError(_rule_sentence(cls, exc.errors(include_url=False)[0])) from None
 
 
 @dataclass(frozen=True)
@@ -501,24 +524,41 @@ class MqttSink:
 # ---- Setting checks: each names the setting and what to write instead ------------------------------------------
 
 
-def _check_int(name: str, value: object, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise MqttError(f"MQTT {name} {value!r} is not allowed: use a whole number from {low} to {high}.")
+def _setting_sentence(settings: type, error: ErrorDetails) -> str:
+    """One sentence from a pydantic error: MQTT port 70000 is not allowed: use a whole number from 1 to 65535."""
+    if error["type"] == SENTENCE or not error["loc"]:
+        return f"{error['msg']}."
+    name = _field_name(settings, error["loc"][0])
+    low, high = limits(field_at(settings, (name,)))
+    if low is not None and high is not None:
+        return f"MQTT {name} {error['input']!r} is not allowed: use a whole number from {low} to {high}."
+    if error["type"] == RULE:
+        return f"MQTT {name} {error['msg']}."
+    shown = "" if name == "password" else f" {error['input']!r}"  # never echo a password
+    return f"MQTT {name}{shown} is not allowed: {error['msg'][0].lower()}{error['msg'][1:]}."
 
 
-def _check_host(host: str) -> None:
-    if "@" in host:  # never echo it: it may hold a password
-        raise MqttError("MQTT host must be a bare host name or address: put the user in the MQTT username "
-                        "and the password in an environment variable.")  # fmt: skip
-    if not host or "://" in host or re.search(r"[\s/]", host):
-        raise MqttError(f"MQTT host '{host}' is not a host name or address: write it without a scheme or path, for example 192.168.1.10.")
+_SPECIES_LIST = 'Alert species must be a list of names, for example ["Vulpes vulpes", "Ursus"].'
+# Each alert rule's refusal in words; {value}, {low} and {high} are the value given and the rule's limits.
+_RULE_SENTENCES = {
+    "species": _SPECIES_LIST,
+    "min_rank": "Unknown alert min_rank '{value}': use one of species, genus, family, order, class.",
+    "min_confidence": "Alert min_confidence {value} is out of range: use a number from {low:g} to {high:g}.",
+    "cooldown_seconds": "Alert cooldown_seconds {value} is out of range: use {low:g} to {high:g} seconds.",
+}
 
 
-def _check_prefix(name: str, prefix: str) -> None:
-    if (not prefix or len(prefix) > 200 or prefix.startswith(("/", "$")) or prefix.endswith("/") or "//" in prefix
-            or re.search(r"[+#\x00]", prefix)):  # fmt: skip
-        raise MqttError(f"MQTT {name} '{prefix}' is not a usable topic prefix: use levels of letters, digits, - and _ separated by /, "
-                        "without + # or a leading $ or /.")  # fmt: skip
+def _rule_sentence(rule: type, error: ErrorDetails) -> str:
+    name = _field_name(rule, error["loc"][0]) if error["loc"] else ""
+    if error["type"] == SENTENCE or name not in _RULE_SENTENCES:
+        return f"{error['msg']}."
+    low, high = limits(field_at(rule, (name,)))
+    return _RULE_SENTENCES[name].format(value=error.get("input"), low=low or 0, high=high or 0)
+
+
+def _field_name(schema: type, part: int | str) -> str:
+    """Positional arguments are named by position in pydantic's errors: AlertRule(frozenset(), "genus")."""
+    return part if isinstance(part, str) else dataclasses.fields(schema)[part].name
 
 
 def _check_camera_slugs(cameras: Iterable[str]) -> None:

@@ -16,9 +16,10 @@
     species = ["red fox", "Meles meles"]
     min_confidence = 0.8
 
-Validated by pydantic (strict types, unknown keys refused). Every mistake is
-reported with the key that holds it ("cameras[2].threshold: …"), all of them in
-one message, so a user fixes the file in one pass. A password is never written
+Validated by pydantic (strict types, unknown keys refused), with the rules it
+shares with the MQTT settings and alert rules taken from livespecies/validation.py.
+Every mistake is reported with the key that holds it ("cameras[2].threshold: …"),
+all of them in one message, so a user fixes the file in one pass. A password is never written
 in the file: a source URL carries ``${NAME}`` and the environment holds it;
 MQTT and the web token name their environment variables.
 """
@@ -32,21 +33,16 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from livespecies.capture.source_spec import SourceError, parse_source
 from livespecies.errors import UserError
-from livespecies.inference.contract import RANK_ORDER
+from livespecies.inference.contract import Rank
+from livespecies.validation import AlertCooldown, Fraction, MqttClientId, MqttHost, Port, Strict, TopicPrefix, key_path
 
-Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 Seconds = Annotated[float, Field(gt=0.0, le=86400.0)]
-Port = Annotated[int, Field(ge=1, le=65535)]
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CAMERA_NAME = re.compile(r"[\w][\w .-]{0,62}")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
 class Motion(Strict):
@@ -68,16 +64,9 @@ class Alerts(Strict):
     """Which sightings are announced over MQTT (all are stored)."""
 
     species: tuple[str, ...] = ()  # common or scientific names, or a genus/family…; empty: every animal
-    min_rank: str = "class"
+    min_rank: Rank = "class"
     min_confidence: Fraction = 0.0
-    cooldown: Annotated[float, Field(ge=0.0, le=86400.0)] = 300.0
-
-    @field_validator("min_rank")
-    @classmethod
-    def _known_rank(cls, rank: str) -> str:
-        if rank not in RANK_ORDER:
-            raise ValueError(f"unknown rank '{rank}' (species, genus, family, order, class …)")
-        return rank
+    cooldown: AlertCooldown = 300.0
 
 
 class Camera(Strict):
@@ -124,14 +113,16 @@ class Web(Strict):
 
 
 class Mqtt(Strict):
-    host: str = "127.0.0.1"
+    """The broker's settings, checked by the same rules as sightings.mqtt.MqttSettings, which is made from them."""
+
+    host: MqttHost = "127.0.0.1"
     port: Port = 1883
-    topic_prefix: Annotated[str, Field(pattern=r"[A-Za-z0-9_/-]{1,64}")] = "livespecies"
-    client_id: str = ""  # empty: a random id, so two watchers on one broker never disconnect each other
+    topic_prefix: TopicPrefix = "livespecies"
+    client_id: MqttClientId = ""  # empty: a random id, so two watchers on one broker never disconnect each other
     username: str | None = None
     password_env: Annotated[str, Field(pattern=_ENV_NAME.pattern)] | None = None
     discovery: bool = True
-    discovery_prefix: str = "homeassistant"
+    discovery_prefix: TopicPrefix = "homeassistant"
 
 
 class Models(Strict):
@@ -185,9 +176,7 @@ def load_config(path: Path) -> WatchConfig:
 def _describe(error: object) -> str:
     """"cameras[1].threshold: Input should be less than or equal to 1" from one pydantic error."""
     assert isinstance(error, dict)
-    where = ""
-    for part in error["loc"]:
-        where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else str(part))
+    where = key_path(error["loc"])
     message = str(error["msg"]).removeprefix("Value error, ").rstrip(".")
     if error["type"] == "extra_forbidden":
         message = "unknown key (check its spelling)"
