@@ -82,7 +82,7 @@ def main() -> int:
         if shown is None:
             return
         now = time.monotonic() - started
-        service = shown.sightings_service
+        service = shown.session.station.service if shown.session else None
         traced = tracemalloc.get_traced_memory()[0] / 2**20 if args.tracemalloc else 0.0
         kept = len(service.evidence) if service is not None else len(shown.evidence)
         s = Sample(now, rss_mb(), len(os.listdir("/proc/self/task")), len(os.listdir("/proc/self/fd")),

@@ -10,15 +10,12 @@ worker thread, a headless monitor and the tests run exactly the same loop.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
-from livespecies.capture.latest import LatestFrame, SkipCounter
 from livespecies.inference.decision import display_order
 from livespecies.inference.engine import Recognizer
 from livespecies.inference.following import FollowSettings, Grey, detector_interval, follow_box, grey_copy, looks_the_same, thumbnail
@@ -191,36 +188,3 @@ class LivePipeline:
         """Forget all tracks (a new source)."""
         self.tracks = []
         self._reset_following()
-
-
-def run_inference(
-    slot: LatestFrame,
-    pipeline: LivePipeline,
-    publish: Callable[[LiveResult], None],
-    stop: threading.Event,
-    threshold: Callable[[], float],
-    on_error: Callable[[str], None],
-    skips: SkipCounter | None = None,
-) -> None:
-    """Take the newest frame whenever the models are free; never work through a backlog."""
-    last_seq = 0
-    last_failure: str | None = None
-    while not stop.is_set():
-        frame = slot.wait_newer(last_seq, timeout=0.25)
-        if frame is None:
-            continue
-        last_seq = frame.seq
-        if skips is not None:
-            skips.saw(frame.seq)
-        try:
-            live = pipeline.process(frame, threshold())
-        except Exception as exc:
-            # Reported when it starts or changes, not 30 times a second; the frame number is not part of
-            # the key, or a failure that repeats on every frame would be reported on every frame.
-            failure = f"{type(exc).__name__}: {exc}"
-            if failure != last_failure:
-                last_failure = failure
-                on_error(f"Recognition failed on frame {frame.seq}: {failure}")
-            continue
-        last_failure = None
-        publish(live)

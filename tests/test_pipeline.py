@@ -1,4 +1,4 @@
-"""The Qt-free live loop: a failure that repeats on every frame is reported once, not once per frame."""
+"""The Qt-free live loop (a station's ``run``): a failure that repeats on every frame is reported once, not once per frame."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
-from livespecies.capture.latest import LatestFrame, SkipCounter
+from livespecies.capture.source_spec import SourceSpec
+from livespecies.capture.sources import ImageFolderSource
 from livespecies.inference.classifier import SpeciesClassifier
 from livespecies.inference.engine import EngineSettings, Recognizer
 from livespecies.inference.model_file import load_model
-from livespecies.pipeline import LivePipeline, LiveResult, run_inference
+from livespecies.pipeline import LivePipeline, LiveResult
+from livespecies.station import Station
 from livespecies.types import Frame
 from tests.tiny_models import contract, write_classifier
 
@@ -30,10 +32,11 @@ def test_a_failure_on_every_frame_is_reported_once_until_it_changes(tmp_path: Pa
     (here 4-channel BGRA) filled the banner with one message per frame and a set that grew without bound."""
     classifier = SpeciesClassifier(load_model(write_classifier(tmp_path / "m.onnx", metadata=contract(3))))
     pipeline = LivePipeline(Recognizer(classifier, None, EngineSettings(use_detector=False)))
-    slot, stop, skips = LatestFrame(), threading.Event(), SkipCounter()
+    station = Station("test", lambda: ImageFolderSource(SourceSpec("folder", str(tmp_path))), pipeline, None, lambda: 0.5)  # capture never started
+    slot, stop = station.slot, threading.Event()
     errors: list[str] = []
     published: list[LiveResult] = []
-    worker = threading.Thread(target=run_inference, args=(slot, pipeline, published.append, stop, lambda: 0.5, errors.append, skips))
+    worker = threading.Thread(target=station.run, args=(published.append, stop, errors.append))
     worker.start()
     try:
         seq = 0
@@ -42,7 +45,7 @@ def test_a_failure_on_every_frame_is_reported_once_until_it_changes(tmp_path: Pa
             nonlocal seq
             seq += 1
             slot.put(Frame(seq, time.monotonic(), time.time(), np.zeros((32, 48, channels), np.uint8)))
-            wait_until(lambda: skips.last_seq == seq and (channels == 4 or len(published) > 0))
+            wait_until(lambda: station.last_seq == seq and (channels == 4 or len(published) > 0))
 
         for _ in range(6):
             feed(4)

@@ -1,8 +1,8 @@
-"""One live session: a capture thread and an inference worker for one source, seen from the GUI as signals.
+"""One live session: the window's thin Qt adapter over a Station (capture, newest frame, pipeline, sightings).
 
-    capture thread (Qt-free run_capture) ──► LatestFrame ◄── display timer (GUI thread, newest frame only)
-                                                 │
-                            InferenceWorker (QThread, Qt-free run_inference) ──► result signal
+    capture thread (the station's) ──► LatestFrame ◄── display timer (GUI thread, newest frame only)
+                                           │
+                      InferenceWorker (QThread running Station.run) ──► result signal ──► GUI thread: Station.record
 
 The GUI never waits on either thread: it reads the newest frame without
 blocking and receives results and state changes as queued signals.
@@ -16,36 +16,36 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from livespecies.capture.latest import LatestFrame, SkipCounter
-from livespecies.capture.reader import CaptureThread, ReconnectPolicy, SourceState
+from livespecies.capture.reader import ReconnectPolicy, SourceState
 from livespecies.capture.source_spec import SourceSpec
 from livespecies.capture.sources import FrameSource, open_source
-from livespecies.pipeline import LivePipeline, LiveResult, run_inference
+from livespecies.pipeline import LivePipeline, LiveResult
 from livespecies.priority import lower_thread_priority
+from livespecies.sightings.service import SightingsService
+from livespecies.station import Station, StationStats
+
+STATUS_RATE_WINDOW = 2.0  # seconds: the status bar's rates follow what a person watching sees
 
 
 class InferenceWorker(QObject):
-    """Runs the Qt-free inference loop in its own QThread; exceptions go to ``errored``, never lost."""
+    """Runs the station's Qt-free inference loop in its own QThread; exceptions go to ``errored``, never lost."""
 
     started = Signal()
     finished = Signal()
     errored = Signal(str)
     result = Signal(object)  # LiveResult
 
-    def __init__(self, slot: LatestFrame, pipeline: LivePipeline, threshold: Callable[[], float]) -> None:
+    def __init__(self, station: Station) -> None:
         super().__init__()
-        self.slot = slot
-        self.pipeline = pipeline
-        self.threshold = threshold
+        self.station = station
         self.stop_event = threading.Event()
-        self.skips = SkipCounter()
 
     @Slot()
     def run(self) -> None:
         lower_thread_priority()
         self.started.emit()
         try:
-            run_inference(self.slot, self.pipeline, self.result.emit, self.stop_event, self.threshold, self.errored.emit, self.skips)
+            self.station.run(self.result.emit, self.stop_event, self.errored.emit)
         except Exception as exc:  # a bug must show in the window, not vanish with the thread
             self.errored.emit(f"The recognition worker stopped: {type(exc).__name__}: {exc}")
         finally:
@@ -70,19 +70,22 @@ class LiveSession(QObject):
         policy: ReconnectPolicy | None = None,
         make_source: Callable[[], FrameSource] | None = None,
         text: str | None = None,
+        service: SightingsService | None = None,
+        evidence_capacity: Callable[[int], int] | None = None,
     ) -> None:
         super().__init__()
         self.spec = spec
         self.text = text if text is not None else spec.target  # as the user gave it (may hold a password: memory only)
-        self.slot = LatestFrame()
         self.state = SourceState("connecting", spec.display_name)
-        self.capture = CaptureThread(make_source or (lambda: open_source(spec, demo_clip)), self.slot, self._on_state, policy,
-                                     spec.display_name)  # fmt: skip
+        self.station = Station(spec.display_name, make_source or (lambda: open_source(spec, demo_clip)), pipeline, service, threshold,
+                               policy=policy, on_state=self._on_state, stats=StationStats.over(STATUS_RATE_WINDOW),
+                               evidence_capacity=evidence_capacity)  # fmt: skip
+        self.slot = self.station.slot
+        self.capture = self.station.capture
         self.worker: InferenceWorker | None = None
         self.inference_thread: QThread | None = None
         if pipeline is not None:
-            pipeline.reset()
-            self.worker = InferenceWorker(self.slot, pipeline, threshold)
+            self.worker = InferenceWorker(self.station)
             self.inference_thread = QThread()
             self.inference_thread.setObjectName("inference")
             self.worker.moveToThread(self.inference_thread)
@@ -96,7 +99,7 @@ class LiveSession(QObject):
         self.state_changed.emit(state)
 
     def start(self) -> None:
-        self.capture.start()
+        self.station.start()
         if self.inference_thread is not None:
             self.inference_thread.start()
 
@@ -106,7 +109,7 @@ class LiveSession(QObject):
         is destroyed (one inference can outlast the wait on a loaded machine)."""
         if self.worker is not None:
             self.worker.stop()
-        capture_stopped = self.capture.stop(3600.0 if timeout is None else timeout)  # a read blocked on a frozen stream ends by its own timeout
+        capture_stopped = self.station.stop(3600.0 if timeout is None else timeout)  # a read blocked on a frozen stream ends by its own timeout
         if self.inference_thread is None:
             return capture_stopped
         self.inference_thread.quit()
@@ -117,7 +120,7 @@ class LiveSession(QObject):
         return capture_stopped and self.inference_thread.isFinished()
 
     def stopped(self) -> bool:
-        return not self.capture.is_alive() and (self.inference_thread is None or self.inference_thread.isFinished())
+        return self.station.stopped() and (self.inference_thread is None or self.inference_thread.isFinished())
 
 
 def latest_result_for_display(result: LiveResult | None, max_age: float, now: float) -> LiveResult | None:

@@ -51,14 +51,15 @@ from livespecies.inference.model_file import LoadedModel, load_model
 from livespecies.inference.species_list import load_species_list, unknown_names_warning
 from livespecies.overlay.draw import Pixels, draw_overlay, overlay_items
 from livespecies.pipeline import LivePipeline, LiveResult
-from livespecies.rates import RateMeter, RecentValues
+from livespecies.rates import RateMeter
 from livespecies.sightings.log import SightingLog
 from livespecies.sightings.recorder import Recorder
 from livespecies.sightings.service import SightingsService, thumbnail
-from livespecies.sightings.snapshots import SnapshotFiles, save_snapshot
-from livespecies.sightings.teach import NON_ANIMALS, examples_per_class, from_name, from_prediction, known_classes, save_example
+from livespecies.sightings.snapshots import SnapshotFiles
+from livespecies.sightings.teach import NON_ANIMALS, examples_per_class, known_classes, teach_sighting
 from livespecies.sightings.visits import Visit
-from livespecies.types import Frame, Prediction, Result
+from livespecies.station import StationStats
+from livespecies.types import Frame, Prediction
 
 DISPLAY_INTERVAL_MS = 10  # poll for a new frame at 100 Hz: a 30 fps source is shown within ~10 ms of capture
 # Frames kept for the teach loop (a confirmation saves the sighting's best frame): a memory budget, not a count,
@@ -117,14 +118,11 @@ class MainWindow(QMainWindow):
         self.latest: LiveResult | None = None
         self.display_skips = SkipCounter()  # frames shown and frames the display skipped, for this source
         self.result_pending = False
-        self.sightings_service: SightingsService | None = None  # the source's sightings (one service per source)
         self.next_visit = 1  # visits are numbered across sources: the sightings panel knows them by number
         # The best frame and answer of each recent sighting, for the teach loop, kept across sources.
         self.evidence: dict[int, tuple[Frame, Prediction]] = {}
         self.training_dialog: TrainDialog | None = None
-        self.rates = {"source": RateMeter(), "shown": RateMeter(), "results": RateMeter()}
-        self.latency = RecentValues()
-        self.inference_time = RecentValues()
+        self.shown_rate = RateMeter()  # the display's own figure; the source's are its station's (StationStats)
         self.last_snapshot: SnapshotFiles | None = None
         self.recorder = Recorder(self.recording_failed.emit)
         self.snapshot_saved.connect(self._on_snapshot_saved)
@@ -407,37 +405,36 @@ class MainWindow(QMainWindow):
         self.hide_error()
         self.latest = None
         self.display_skips = SkipCounter()
-        self.rates = {name: RateMeter() for name in self.rates}  # figures of the source that plays, not a mix
+        self.shown_rate = RateMeter()  # figures of the source that plays, not a mix
         self.video.clear(f"{spec.display_name}: connecting…")
         self.setWindowTitle(f"livespecies: {spec.display_name}")
-        session = LiveSession(spec, self.pipeline, lambda: self.threshold, self.options.demo_clip, self.options.policy, text=text)
-        session.state_changed.connect(self.on_state)
-        session.result_ready.connect(self.on_result)
-        session.error.connect(self.show_error)
-        self.session = session
-        self.source_state = None
-        self.sightings_service = SightingsService(
+        service = SightingsService(
             spec.display_name, self.recorder, [SightingLog(lambda: self.snapshot_folder / "sightings.jsonl")],
             lambda: self.snapshot_folder, self.auto_box.isChecked,
             lambda: self.options.recognizer.model_ids if self.options.recognizer else {},
             on_snapshot=self.sighting_saved.emit, first_visit_id=self.next_visit, evidence=self.evidence,
         )  # fmt: skip
+        session = LiveSession(spec, self.pipeline, lambda: self.threshold, self.options.demo_clip, self.options.policy, text=text,
+                              service=service, evidence_capacity=evidence_capacity)  # fmt: skip
+        session.state_changed.connect(self.on_state)
+        session.result_ready.connect(self.on_result)
+        session.error.connect(self.show_error)
+        self.session = session
+        self.source_state = None
         session.start()
         self._show_source_in_box()
 
     def close_source(self) -> None:
-        if self.session is not None:
+        session, self.session = self.session, None
+        if session is not None:
             # Kept until its threads end: Qt aborts the program when a running QThread is destroyed, and under a
             # heavy load one inference outlasted the wait ("QThread: Destroyed while thread 'inference' is still running").
-            if not self.session.stop(STOP_WAIT):
-                self.stopping.append(self.session)
-            self.session = None
-        self.stopping = [session for session in self.stopping if not session.stopped()]
-        if self.sightings_service is not None:
-            for event in self.sightings_service.close():  # the open sightings end when their source goes
+            if not session.stop(STOP_WAIT):
+                self.stopping.append(session)
+            for event in session.station.close():  # the open sightings end when their source goes
                 self.sightings.update_visit(event.visit)
-            self.next_visit = self.sightings_service.next_visit
-            self.sightings_service = None
+            self.next_visit = session.station.next_visit or self.next_visit
+        self.stopping = [session for session in self.stopping if not session.stopped()]
 
     def on_state(self, state: SourceState) -> None:
         if self.session is None or state.source != self.session.spec.display_name:
@@ -479,12 +476,9 @@ class MainWindow(QMainWindow):
         self.video.show_image(to_qimage(self.compose(frame, self.video.target_size(frame.width, frame.height), time.monotonic())))
         if not new_frame:
             return
-        previous = self.display_skips.last_seq
         self.display_skips.saw(frame.seq)
-        # Every frame the source sent counts, also those the display skipped (their numbers were jumped).
-        self.rates["source"].tick(frame.timestamp, frame.seq - previous if previous is not None and previous < frame.seq else 1)
         self.video.repaint()
-        self.rates["shown"].tick(time.monotonic())
+        self.shown_rate.tick(time.monotonic())
         self.frame_shown.emit(frame)
 
     def compose(self, frame: Frame, size: tuple[int, int], now: float) -> Pixels:
@@ -500,23 +494,18 @@ class MainWindow(QMainWindow):
     def on_result(self, live: LiveResult) -> None:
         self.latest = live
         self.result_pending = True
-        now = time.monotonic()
-        self.rates["results"].tick(now)
-        self.latency.add(live.latency)
-        self.inference_time.add(live.inference_seconds)
         self._update_sightings(live)
 
     def _update_sightings(self, live: LiveResult) -> None:
-        """The sightings service decides (one sighting per tracked animal, its snapshot, its records); the panel shows."""
-        if self.sightings_service is None:
+        """The station's sightings decide (one sighting per tracked animal, its snapshot, its records); the panel shows."""
+        if self.session is None or self.session.station.service is None:
             return
-        self.sightings_service.max_evidence = evidence_capacity(live.frame.pixels.nbytes)
-        for event in self.sightings_service.observe(live):
+        for event in self.session.station.record(live):
             if event.kind == "started":
                 self.sightings.add_visit(event.visit, thumbnail(live, event.visit), None)
             else:
                 self.sightings.update_visit(event.visit)
-        for visit in self.sightings_service.open_visits.values():
+        for visit in self.session.station.service.open_visits.values():
             self.sightings.update_visit(visit)
 
     # ---- the teach loop -----------------------------------------------------------------
@@ -545,21 +534,14 @@ class MainWindow(QMainWindow):
         """Save the sighting in ``row`` as a labelled example: its species when ``name`` is None, else ``name``
         (a class taught before, "empty", "human", "vehicle", or a new species by name). Written on the recorder thread."""
         visit = self.sightings.row_visit(row)
-        evidence = self.evidence.get(visit) if visit is not None else None
-        if evidence is None:
-            self.show_error("That sighting's frame is no longer kept (only the latest sightings are); teach a newer one.")
-            return False
-        frame, prediction = evidence
-        folder = self.teach_folder
-        teaching = from_prediction(prediction) if name is None else from_name(name, known_classes(folder))
         source = self.session.spec.display_name if self.session else ""
-
-        def job() -> str:
-            save_example(folder, teaching, frame, prediction.box, source)
-            return teaching.common_name
-
-        # Marked by visit, not by row: newer sightings push rows down (and the oldest out) while the file is written.
-        self.recorder.submit(job, lambda label: self.example_saved.emit(visit, label))
+        try:
+            # Marked by visit, not by row: newer sightings push rows down (and the oldest out) while the file is written.
+            teach_sighting(self.evidence, -1 if visit is None else visit, name, self.teach_folder, source, self.recorder,
+                           lambda label: self.example_saved.emit(visit, label))  # fmt: skip
+        except UserError as exc:
+            self.show_error(str(exc))
+            return False
         return True
 
     def _on_example_saved(self, visit: int, label: str) -> None:
@@ -584,32 +566,16 @@ class MainWindow(QMainWindow):
 
     # ---- snapshots ----------------------------------------------------------------------
     def take_snapshot(self) -> bool:
-        """The snapshot button and shortcut: the newest frame with the newest result drawn on it.
-
-        The files are written on the recorder's thread; ``snapshot_saved`` or the error banner reports the outcome.
-        """
-        if self.session is None or (frame := self.session.slot.peek()) is None:
-            self.show_error("No video yet: open a source before taking a snapshot.")
+        """The snapshot button and shortcut: the newest frame with the newest result drawn on it, written by the
+        station's recorder thread; ``snapshot_saved`` or the error banner reports the outcome."""
+        try:
+            if self.session is None:
+                raise UserError("No video yet: open a source before taking a snapshot.")
+            self.session.station.snapshot(self.threshold, time.monotonic(), self.snapshot_saved.emit)
+        except UserError as exc:
+            self.show_error(str(exc))
             return False
-        live = self.latest
-        if live is None or live.frame.seq != frame.seq:
-            # The newest frame has no result of its own yet: draw the newest result on it, as the screen does.
-            result = live.result if live else Result(frame.width, frame.height, ())
-            live = LiveResult(frame, result, live.track_ids if live else (), time.monotonic(), time.monotonic(), self.threshold)
-        self._save(live, "manual")
         return True
-
-    def _save(self, live: LiveResult, reason: str) -> None:
-        """Queue the snapshot button's snapshot on the recorder thread (sightings' own go through the service)."""
-        folder = self.snapshot_folder
-        model_ids = self.options.recognizer.model_ids if self.options.recognizer else {}
-        source = self.session.spec.display_name if self.session else ""
-
-        def job() -> SnapshotFiles:
-            annotated = draw_overlay(live.frame.pixels, overlay_items(live.result))
-            return save_snapshot(folder, live.frame, annotated, live.result, source, model_ids, reason, live.threshold)
-
-        self.recorder.submit(job, self.snapshot_saved.emit)
 
     def _on_snapshot_saved(self, files: SnapshotFiles) -> None:
         self.last_snapshot = files
@@ -642,16 +608,17 @@ class MainWindow(QMainWindow):
 
     def update_stats(self) -> None:
         now = time.monotonic()
-        latency = self.latency.median()
-        inference = self.inference_time.median()
+        stats = self.session.station.stats if self.session else StationStats()
+        latency = stats.latency.median()
+        inference = stats.inference_time.median()
 
         def figure(rate: float | None) -> str:
             return "–" if rate is None else f"{rate:.1f}"
 
         parts = [
-            f"source {figure(self.rates['source'].rate(now))} fps",
-            f"shown {figure(self.rates['shown'].rate(now))} fps",
-            f"results {figure(self.rates['results'].rate(now))}/s",
+            f"source {figure(stats.fps_in.rate(now))} fps",
+            f"shown {figure(self.shown_rate.rate(now))} fps",
+            f"results {figure(stats.fps_processed.rate(now))}/s",
         ]
         if inference is not None:
             parts.append(f"inference {inference * 1000:.0f} ms")
@@ -660,7 +627,7 @@ class MainWindow(QMainWindow):
         parts.append(f"dropped {self.display_skips.skipped}")
         if self.session is not None and self.session.worker is not None:
             # Frames the models never saw because they were busy: expected, the newest frame always wins.
-            parts.append(f"skipped by recognition {self.session.worker.skips.skipped}")
+            parts.append(f"skipped by recognition {stats.skipped_busy}")
         self.stats_label.setText("  ".join(parts))
         self.stats_label.setToolTip("\n".join(["  ".join(parts), "", *STATS_MEANING]))
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,8 @@ import cv2
 
 from livespecies import __version__
 from livespecies.atomic import write_atomically
+from livespecies.errors import UserError
+from livespecies.sightings.recorder import Recorder
 from livespecies.sightings.snapshots import SIDECAR_SCHEMA, SnapshotError, SnapshotFiles, slug, snapshot_stem
 from livespecies.spreadsheet_safe import safe_dict, unguarded
 from livespecies.types import Box, Frame, Prediction, Taxon
@@ -135,3 +138,21 @@ def examples_per_class(dataset: Path) -> dict[str, int]:
     if not dataset.is_dir():
         return {}
     return {folder.name: len(list(folder.glob("*.raw.jpg"))) for folder in sorted(dataset.iterdir()) if folder.is_dir()}
+
+
+def teach_sighting(evidence: Mapping[int, tuple[Frame, Prediction]], visit_id: int, name: str | None, dataset: Path, source: str,
+                   recorder: Recorder, on_saved: Callable[[str], None]) -> None:  # fmt: skip
+    """Save a sighting's best frame as a labelled example, on the recorder thread: as its own answer when ``name`` is
+    None, else as ``name`` (a class taught before, "empty", "human", "vehicle", or a new species by name).
+    ``UserError`` when the sighting's frame is no longer kept (``evidence`` holds the latest sightings only)."""
+    kept = evidence.get(visit_id)
+    if kept is None:
+        raise UserError("That sighting's frame is no longer kept (only the latest sightings are); teach a newer one.")
+    frame, prediction = kept
+    teaching = from_prediction(prediction) if name is None else from_name(name, known_classes(dataset))
+
+    def job() -> str:
+        save_example(dataset, teaching, frame, prediction.box, source)
+        return teaching.common_name
+
+    recorder.submit(job, on_saved)

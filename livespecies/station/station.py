@@ -30,7 +30,7 @@ from livespecies.inference.engine import Recognizer
 from livespecies.pipeline import LivePipeline, LiveResult
 from livespecies.sightings.service import SightingsService
 from livespecies.sightings.snapshots import SnapshotFiles
-from livespecies.sightings.teach import from_name, from_prediction, known_classes, save_example
+from livespecies.sightings.teach import teach_sighting
 from livespecies.sightings.visits import VisitEvent
 from livespecies.station.stats import StationStats
 from livespecies.types import Frame, Result
@@ -65,6 +65,7 @@ class Station:
         wake: Callable[[], None] | None = None,
         stats: StationStats | None = None,
         log_as: str | None = None,
+        evidence_capacity: Callable[[int], int] | None = None,
     ) -> None:
         self.name = name
         self.pipeline = pipeline
@@ -73,6 +74,9 @@ class Station:
         self.gate = gate
         self.stats = stats or StationStats()
         self.on_state = on_state
+        # How many sightings' best frames to keep for teaching, for frames of so many bytes (a window teaches; a
+        # watcher does not and keeps none).
+        self.evidence_capacity = evidence_capacity
         self.last_seq = 0
         self.latest: LiveResult | None = None  # the newest result, replaced whole (read by displays and snapshots)
         self.slot = LatestFrame(on_put=wake)
@@ -137,6 +141,8 @@ class Station:
         """Fold a result into the sightings (snapshots and records are queued, never waited for)."""
         if self.service is None:
             return []
+        if self.evidence_capacity is not None:
+            self.service.max_evidence = self.evidence_capacity(live.frame.pixels.nbytes)
         events = self.service.observe(live)
         for event in events:
             if event.kind in ("started", "renamed"):
@@ -195,21 +201,15 @@ class Station:
         self.service.snapshot(live, "manual", on_saved)
 
     def teach(self, visit_id: int, name: str | None, folder: Path, on_saved: Callable[[str], None]) -> None:
-        """Save a sighting's best frame as a labelled example: its own answer when ``name`` is None, else ``name`` (a
-        class taught before, "empty", "human", "vehicle", or a new species). Written on the recorder thread."""
-        evidence = self.service.evidence.get(visit_id) if self.service is not None else None
-        if evidence is None:
-            raise UserError("That sighting's frame is no longer kept (only the latest sightings are); teach a newer one.")
-        assert self.service is not None
-        frame, prediction = evidence
-        teaching = from_prediction(prediction) if name is None else from_name(name, known_classes(folder))
-        source = self.name
+        """Save one of this station's sightings as a labelled example (``teach_sighting``)."""
+        if self.service is None:
+            raise UserError("This source records no sightings to teach from.")
+        teach_sighting(self.service.evidence, visit_id, name, folder, self.name, self.service.recorder, on_saved)
 
-        def job() -> str:
-            save_example(folder, teaching, frame, prediction.box, source)
-            return teaching.common_name
-
-        self.service.recorder.submit(job, on_saved)
+    @property
+    def next_visit(self) -> int | None:
+        """The number the next sighting would get (a window numbers sightings across its sources); None: no sightings."""
+        return self.service.next_visit if self.service is not None else None
 
     def close(self) -> list[VisitEvent]:
         """End the open sightings (the source goes, or the program stops)."""

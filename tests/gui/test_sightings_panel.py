@@ -58,6 +58,7 @@ def test_the_window_keeps_frames_for_teaching_within_its_budget(qtbot, make_wind
     """Guards the teach loop's frames: 200 whole frames were kept whatever their size (1.2 GB of 1080p frames)."""
     window = make_window()
     window.open_source("demo")
-    qtbot.waitUntil(lambda: window.sightings.rowCount() >= 1 and window.sightings_service is not None, timeout=30000)
-    assert window.sightings_service is not None and window.sightings_service.max_evidence == evidence_capacity(800 * 450 * 3) == 124
+    qtbot.waitUntil(lambda: window.sightings.rowCount() >= 1 and window.session is not None, timeout=30000)
+    service = window.session.station.service if window.session else None
+    assert service is not None and service.max_evidence == evidence_capacity(800 * 450 * 3) == 124
     assert window.sightings.max_rows == MAX_ROWS

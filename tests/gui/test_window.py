@@ -273,9 +273,9 @@ def test_status_figures_fit_whole_at_1280_px(qtbot, make_window: MakeWindow, tmp
     window.resize(1280, 760)
     window.open_source("demo")
     wait_labelled(qtbot, window)
-    qtbot.waitUntil(lambda: window.latency.median() is not None, timeout=30000)
+    qtbot.waitUntil(lambda: window.session is not None and window.session.station.stats.latency.median() is not None, timeout=30000)
     assert window.session is not None and window.session.worker is not None
-    window.display_skips.skipped, window.session.worker.skips.skipped = 123456, 1234567  # a day's counts
+    window.display_skips.skipped, window.session.station.stats.skipped_busy = 123456, 1234567  # a day's counts
     window.notify(f"Saved {tmp_path / ('a-long-folder-name/' * 6)}2026-05-16T12-00-00_polar-bear.jpg", 60000)
     qtbot.waitUntil(lambda: "inference" in window.stats_label.text() and "1234567" in window.stats_label.text(), timeout=5000)
     label = window.stats_label
