@@ -161,10 +161,9 @@ class ModelContract:
 
 
 def _taxon_to_dict(taxon: Taxon) -> dict[str, Any]:
-    out: dict[str, Any] = {"rank": taxon.rank, "name": taxon.name, "scientific": taxon.scientific}
-    if taxon.common_name:
-        out["common_name"] = taxon.common_name
-    return out
+    from livespecies.serialization import taxon_to_dict  # the one place that knows a taxon's dict shape
+
+    return taxon_to_dict(taxon)
 
 
 def label_to_dict(label: LabelSpec) -> dict[str, Any]:
