@@ -216,7 +216,7 @@ def run_classify(args: argparse.Namespace) -> int:
         raise UserError("No image files or video clips found in " + ", ".join(str(p) for p in args.paths) + ".")
     paths = itertools.chain([first], found)  # streaming: the first photo starts while the walk goes on
 
-    decode, recognise = job.decode, job.recognise(recognizer)
+    decode, recognize = job.decode, job.recognize(recognizer)
 
     folders = [p for p in args.paths if p.is_dir()]
 
@@ -241,7 +241,7 @@ def run_classify(args: argparse.Namespace) -> int:
         import_ray()  # one sentence now, before any work, when the extra is missing
     if args.output is None and args.ray is None:  # to stdout, record by record: nothing to resume
         writer = make_writer(sys.stdout)
-        classify_files(paths, recognise, writer, progress, decode=decode, jobs=jobs, tally=tally, afterwards=afterwards,
+        classify_files(paths, recognize, writer, progress, decode=decode, jobs=jobs, tally=tally, afterwards=afterwards,
                        clip_rate=args.clip_rate)  # fmt: skip
         writer.close()
         print(tally.summary(), file=sys.stderr)
@@ -266,7 +266,7 @@ def run_classify(args: argparse.Namespace) -> int:
                 progress.update(tally)
             progress.finish()
         else:
-            classify_files(to_do(paths, checkpoint, recorder, tally), recognise, recorder, progress, decode=decode, jobs=jobs, tally=tally,
+            classify_files(to_do(paths, checkpoint, recorder, tally), recognize, recorder, progress, decode=decode, jobs=jobs, tally=tally,
                            afterwards=afterwards, clip_rate=args.clip_rate)  # fmt: skip
         recorder.close()
     except UserError:

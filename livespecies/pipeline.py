@@ -1,7 +1,7 @@
 """The live loop shared by the desktop window and headless monitoring, with no Qt in it.
 
     LatestFrame ─► LivePipeline.process(frame) ─► LiveResult ─► publish()
-                     recognise → track + smooth → decide          (a detector frame)
+                     recognize → track + smooth → decide          (a detector frame)
                      follow the tracks' boxes by optical flow       (the frames between, when following is on)
 
 ``run_inference`` receives its collaborators and a stop event, so the GUI's

@@ -131,7 +131,7 @@ class Prediction:
 
 @dataclass(frozen=True)
 class Result:
-    """Everything recognised in one image or frame.
+    """Everything recognized in one image or frame.
 
     ``unidentified`` holds detections the detector was sure of but the
     classifier could not name at any rank at the threshold: the "unknown

@@ -2,7 +2,7 @@
 
 Trail cameras that record clips rather than photos need what a photo gets, once per clip: the taxa seen over it,
 each with its best confidence, when it was first and last seen, and the frame that shows it best. The clip is read
-front to back once (OpenCV's FFmpeg); every frame is grabbed, only the sampled ones are decoded and recognised, so
+front to back once (OpenCV's FFmpeg); every frame is grabbed, only the sampled ones are decoded and recognized, so
 memory stays that of one frame whatever the clip's length.
 """
 
@@ -75,8 +75,8 @@ def summarise(frames: list[ClipFrame]) -> tuple[ClipTaxon, ...]:
     return tuple(sorted(best.values(), key=lambda t: display_order(t.prediction)))
 
 
-def read_clip(path: Path, recognise: Callable[[npt.NDArray[np.uint8]], Result], rate: float = 1.0) -> tuple[Result, Clip]:
-    """Recognise a clip's sampled frames; the clip's Result holds each taxon once, at its best frame."""
+def read_clip(path: Path, recognize: Callable[[npt.NDArray[np.uint8]], Result], rate: float = 1.0) -> tuple[Result, Clip]:
+    """Recognize a clip's sampled frames; the clip's Result holds each taxon once, at its best frame."""
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -108,7 +108,7 @@ def read_clip(path: Path, recognise: Callable[[npt.NDArray[np.uint8]], Result], 
                 thumb = _thumbnail(pixels)
                 changed = last_sampled is not None and float(np.abs(thumb - last_sampled).mean()) > SCENE_CHANGE
                 if due or changed:
-                    frames.append(ClipFrame(index, index / fps, recognise(pixels)))
+                    frames.append(ClipFrame(index, index / fps, recognize(pixels)))
                     last_sampled = thumb
             index += 1
     finally:

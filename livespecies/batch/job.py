@@ -1,5 +1,5 @@
 """What a ``classify`` run does to one file, as a plain value: the local loop and Ray's workers build the same
-recognizer and the same decode → recognise → record steps from it, so both give the same records."""
+recognizer and the same decode → recognize → record steps from it, so both give the same records."""
 
 from __future__ import annotations
 
@@ -46,25 +46,25 @@ class ClassifyJob:
         return load_image(path, max_pixels=self.max_pixels, target_long_side=2048)
 
     @staticmethod
-    def recognise(recognizer: Recognizer) -> Callable[[DecodedImage], Result]:
-        def recognise(image: DecodedImage) -> Result:
+    def recognize(recognizer: Recognizer) -> Callable[[DecodedImage], Result]:
+        def recognize(image: DecodedImage) -> Result:
             return replace(recognizer.recognize(image.pixels), width=image.width, height=image.height)
 
-        return recognise
+        return recognize
 
 
 Afterwards = Callable[[Path, DecodedImage, Result], None]  # in the worker, before the record is written (annotated copies)
 
 
-def record_for(path: Path, decode: Callable[[Path], DecodedImage], recognise: Callable[[DecodedImage], Result],
+def record_for(path: Path, decode: Callable[[Path], DecodedImage], recognize: Callable[[DecodedImage], Result],
                afterwards: Afterwards | None = None, clip_rate: float = 1.0) -> ImageRecord:  # fmt: skip
     """One photo or clip, start to end; a bad file becomes an error record."""
     try:
         if is_video(path):
-            result, clip = read_clip(path, lambda pixels: recognise(DecodedImage(pixels, pixels.shape[1], pixels.shape[0], "video")), clip_rate)
+            result, clip = read_clip(path, lambda pixels: recognize(DecodedImage(pixels, pixels.shape[1], pixels.shape[0], "video")), clip_rate)
             return ImageRecord(path, result, None, clip)
         image = decode(path)
-        result = recognise(image)
+        result = recognize(image)
         if afterwards is not None:
             afterwards(path, image, result)
         return ImageRecord(path, result, None)

@@ -17,7 +17,7 @@ class Tally:
 
     images: int = 0  # photos
     clips: int = 0
-    frames: int = 0  # sampled from the clips and recognised
+    frames: int = 0  # sampled from the clips and recognized
     with_animals: int = 0
     without_animals: int = 0
     failed: int = 0
@@ -26,7 +26,7 @@ class Tally:
     started: float = field(default_factory=time.monotonic)
 
     def count(self, failed: bool, predictions: int, clip_frames: int | None = None) -> None:
-        """One more photo, or clip (``clip_frames``: the frames recognised in it), done."""
+        """One more photo, or clip (``clip_frames``: the frames recognized in it), done."""
         if clip_frames is None:
             self.images += 1
         else:

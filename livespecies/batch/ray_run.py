@@ -104,10 +104,10 @@ class Worker:
 
     def __init__(self, job: ClassifyJob, threads: int) -> None:
         self.job = job
-        self.recognise = job.recognise(job.recognizer(threads))
+        self.recognize = job.recognize(job.recognizer(threads))
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
-        rows = [record_to_row(record_for(Path(str(p)), self.job.decode, self.recognise, None, self.job.clip_rate)) for p in batch["path"]]
+        rows = [record_to_row(record_for(Path(str(p)), self.job.decode, self.recognize, None, self.job.clip_rate)) for p in batch["path"]]
         return {"seq": [int(s) for s in batch["seq"]], "record": rows}
 
 

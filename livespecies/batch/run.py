@@ -1,6 +1,6 @@
-"""The batch loop: decode and recognise several photos at once, write each record in input order, count.
+"""The batch loop: decode and recognize several photos at once, write each record in input order, count.
 
-    paths ─► [decode + recognise] × jobs (threads) ─► in-order records ─► writer
+    paths ─► [decode + recognize] × jobs (threads) ─► in-order records ─► writer
 
 Decoding (libjpeg, libwebp) and inference (onnxruntime) release the GIL, so a few
 threads keep every core busy without a process pool. Measured on two cores
@@ -25,12 +25,12 @@ from livespecies.capture.image_file import DecodedImage, load_image
 from livespecies.types import Result
 
 Decoder = Callable[[Path], DecodedImage]
-Recognise = Callable[[DecodedImage], Result]
+Recognize = Callable[[DecodedImage], Result]
 
 
 def classify_files(
     paths: Iterable[Path],
-    recognise: Recognise,
+    recognize: Recognize,
     writer: RecordWriter,
     progress: ProgressBar,
     decode: Decoder = load_image,
@@ -53,7 +53,7 @@ def classify_files(
             progress.update(tally)
 
         for path in paths:
-            pending.append(pool.submit(record_for, path, decode, recognise, afterwards, clip_rate))
+            pending.append(pool.submit(record_for, path, decode, recognize, afterwards, clip_rate))
             if len(pending) >= window:
                 write_oldest()
         while pending:

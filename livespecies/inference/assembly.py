@@ -25,7 +25,7 @@ from livespecies.inference.species_list import SpeciesList
 
 @dataclass(frozen=True)
 class ModelChoice:
-    """Which model files recognise, and how the detector runs.
+    """Which model files recognize, and how the detector runs.
 
     ``detector`` None: no detector (whole frames). ``only_fitting_specialists``: specialists whose scope the
     classifier does not know are dropped (the shipped ones behind a user's own classifier) instead of refused,

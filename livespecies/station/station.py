@@ -126,7 +126,7 @@ class Station:
         return frame
 
     def infer(self, frame: Frame) -> LiveResult | None:
-        """Gate and recognise one frame; None when the gate let it pass (or there are no models)."""
+        """Gate and recognize one frame; None when the gate let it pass (or there are no models)."""
         if self.pipeline is None:
             return None
         if self.gate is not None and not self.gate.should_infer(frame.pixels, frame.timestamp):

@@ -31,11 +31,11 @@ def test_two_photos_are_worked_on_at_once_and_written_in_input_order(tmp_path: P
     by_width: dict[int, Path] = {}
     for path in sorted(photos.rglob("*.webp")):
         by_width.setdefault(load_image(path).width, path)
-    paths = list(by_width.values())[:3]  # three widths: recognise() can tell the photos apart
+    paths = list(by_width.values())[:3]  # three widths: recognize() can tell the photos apart
     assert len(paths) == 3
     second_started = threading.Event()
 
-    def recognise(image: DecodedImage) -> Result:
+    def recognize(image: DecodedImage) -> Result:
         if image.width == first_width and not second_started.is_set():
             assert second_started.wait(timeout=60), "the second photo never started while the first was in progress"
         else:
@@ -44,7 +44,7 @@ def test_two_photos_are_worked_on_at_once_and_written_in_input_order(tmp_path: P
 
     first_width = load_image(paths[0]).width
     writer = Collect()
-    tally = classify_files(paths, recognise, writer, ProgressBar(io.StringIO(), None, False), jobs=2)
+    tally = classify_files(paths, recognize, writer, ProgressBar(io.StringIO(), None, False), jobs=2)
     assert [r.path for r in writer.records] == paths
     assert tally.images == 3 and tally.failed == 0
 

@@ -1,4 +1,4 @@
-"""A real sightings database for the export tests: real photos recognised by the shipped models, real snapshot files
+"""A real sightings database for the export tests: real photos recognized by the shipped models, real snapshot files
 and sidecars written by ``save_snapshot``, rows written by ``SightingDatabase.record`` as the sightings service does."""
 
 from __future__ import annotations

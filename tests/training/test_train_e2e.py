@@ -1,4 +1,4 @@
-"""Train → export → recognise, end to end on CPU, on a small dataset made from the project's real photos.
+"""Train → export → recognize, end to end on CPU, on a small dataset made from the project's real photos.
 
 Sizes are small (64 px, 2 epochs) so the whole file runs in about a minute; the benchmark
 (bench/bench_train.py) measures the real settings.
