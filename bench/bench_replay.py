@@ -58,7 +58,7 @@ def replay(recognizer: Recognizer, frames: list[Frame], rate: float) -> tuple[in
         if frame.timestamp < next_due - 1e-9:
             continue
         next_due = max(next_due + 1.0 / rate, frame.timestamp)  # on schedule, so 10/s from a 12 fps clip is 10/s
-        live = pipeline.process(frame, recognizer.settings.threshold)
+        live = pipeline.process(frame, recognizer.threshold)
         alone = recognizer.recognize(frame.pixels)
         results += 1
         bad += incompatible_shown(live.result, alone) > 0

@@ -85,7 +85,7 @@ def specialist_paths(args: argparse.Namespace) -> list[Path]:
 def build_parser() -> argparse.ArgumentParser:
     from livespecies.batch.formats import FORMATS
     from livespecies.inference.defaults import default_classifier, default_detector
-    from livespecies.inference.engine import EngineSettings
+    from livespecies.inference.engine import DEFAULT_THRESHOLD, EngineSettings
 
     defaults = EngineSettings()
     parser = argparse.ArgumentParser(prog="livespecies", description="Recognise animal species in photos, videos and live streams.")
@@ -99,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gui.add_argument("--source", help="camera number, rtsp:// or http:// URL, video file, image folder, or 'demo' "
                      "(default: the last source, else the first camera, else the demo clip)")
-    gui.add_argument("--threshold", type=_fraction, default=defaults.threshold, help=f"starting threshold (default {defaults.threshold})")
+    gui.add_argument("--threshold", type=_fraction, default=None,
+                     help=f"starting threshold (default: the model's own, {DEFAULT_THRESHOLD} for the shipped ones)")
     gui.add_argument("--model", type=Path, default=None, help="classifier ONNX file")
     add_recognition_arguments(gui)
     gui.add_argument("--detector", type=Path, default=None, help="detector ONNX file (default: the INT8 detector)")
@@ -134,8 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
                                "needs the ray extra and paths the workers can read")
     classify.add_argument("--resume", action="store_true",
                           help="continue an interrupted run of the same command (needs --output): nothing done twice, failures retried")
-    classify.add_argument("--threshold", type=_fraction, default=defaults.threshold,
-                          help=f"minimum confidence of a reported taxon (default {defaults.threshold})")
+    classify.add_argument("--threshold", type=_fraction, default=None,
+                          help=f"minimum confidence of a reported taxon (default: the model's own, {DEFAULT_THRESHOLD} for the shipped ones)")
     classify.add_argument("--detector-threshold", type=_fraction, default=defaults.detector_threshold,
                           help=f"minimum animal-detector score for a box (default {defaults.detector_threshold})")
     classify.add_argument("--no-detector", "--whole-frame", dest="use_detector", action="store_false",

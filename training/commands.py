@@ -85,13 +85,15 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
     temperature = float(checkpoint["temperature"])
     trained = np.array([v.trained for v in views])
     evaluation = evaluate_logits(logits[trained], np.asarray(labels)[trained], classes, temperature, split=f"{args.data} ({kind} views)")
-    table = frame_eval.tradeoff(logits, [v.frame for v in views], [s.label for s in samples], specs, temperature)
+    threshold = float(checkpoint.get("input", {}).get("threshold", frame_eval.DEFAULT_THRESHOLD))  # the model's own default
+    table = frame_eval.tradeoff(logits, [v.frame for v in views], [s.label for s in samples], specs, temperature,
+                                sorted({*frame_eval.THRESHOLDS, threshold}))  # fmt: skip
     out = args.out or args.checkpoint.parent
     out.mkdir(parents=True, exist_ok=True)
-    lines = [f"# Evaluation of {args.checkpoint} on {args.data}", "", "## Frames by threshold", ""] + tradeoff_section(table, "evaluation")
+    lines = [f"# Evaluation of {args.checkpoint} on {args.data}", "", "## Frames by threshold", ""] + tradeoff_section(table, "evaluation", threshold)
     lines += ["## Per class", ""] + evaluation_section(evaluation, temperature, out, "eval-")
     (out / "evaluation.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    default = next(row for row in table if row.threshold == frame_eval.DEFAULT_THRESHOLD)
-    print(f"{default.frames} frames at threshold {frame_eval.DEFAULT_THRESHOLD}: {default.right_rate:.1%} right, {default.wrong_rate:.1%} "
+    default = next(row for row in table if row.threshold == threshold)
+    print(f"{default.frames} frames at threshold {threshold:g}: {default.right_rate:.1%} right, {default.wrong_rate:.1%} "
           f"wrong; top-1 {evaluation.top1:.1%} on {sum(evaluation.support)} {kind} views; {out / 'evaluation.md'}")  # fmt: skip
     return 0

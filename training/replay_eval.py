@@ -74,7 +74,7 @@ def replay(recognizer: Recognizer, truths: Sequence[Truth], observed: Sequence[O
         clock += SEQUENCE_GAP
         for i in members:
             clock += 1.0 / rate
-            shown = pipeline.process(Frame(i, clock, clock, stand_ins[i]), recognizer.settings.threshold)  # type: ignore[arg-type]
+            shown = pipeline.process(Frame(i, clock, clock, stand_ins[i]), recognizer.threshold)
             live.append((shown.result, truths[i]))
             mode, observations = cached[id(stand_ins[i])]
             item = observed[i]

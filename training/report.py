@@ -23,7 +23,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from training.calibration import expected_calibration_error, reliability, softmax
-from training.frame_eval import DEFAULT_THRESHOLD, FrameScore
+from training.frame_eval import DEFAULT_THRESHOLD, FrameScore, OperatingPoint
 from training.history import History
 
 if TYPE_CHECKING:
@@ -175,14 +175,14 @@ def evaluation_section(evaluation: Evaluation, temperature: float, out: Path, pr
     return lines
 
 
-def tradeoff_section(table: Sequence[FrameScore], split: str) -> list[str]:
+def tradeoff_section(table: Sequence[FrameScore], split: str, threshold: float = DEFAULT_THRESHOLD) -> list[str]:
     lines = [f"Every {split} frame through the engine's own decision (roll-up, threshold, not-an-animal rule), as "
              "`livespecies classify --model` and the window will decide it. *Right*: the first answer names the frame's "
              "animal, or no animal is claimed on an empty, human or vehicle frame. *Wrong*: another animal, or an animal "
              "on a non-animal frame. *Coarser*: a true but coarser taxon. *Abstained*: nothing claimed on an animal frame.",
              "", "| threshold | right | wrong | coarser | abstained |", "|---|---|---|---|---|"]  # fmt: skip
     for row in table:
-        mark = " (default)" if row.threshold == DEFAULT_THRESHOLD else ""
+        mark = " (the model's default)" if row.threshold == threshold else ""
         lines.append(f"| {row.threshold:.2f}{mark} | {row.right_rate:.1%} ({row.right}) | {row.wrong_rate:.1%} ({row.wrong}) | "
                      f"{row.coarser} | {row.abstained} |")  # fmt: skip
     return lines + [""]
@@ -201,14 +201,15 @@ def drift_sentence(earlier: FrameScore, latest: FrameScore) -> str:
 
 
 def write_report(out: Path, config: TrainConfig, dataset: Dataset, samples: Sequence[Sample], split: SplitInfo, history: History,
-                 evaluation: Evaluation, temperature: float, calibration: str, trials: Sequence[KindTrial], chosen: str,
+                 evaluation: Evaluation, point: OperatingPoint, trials: Sequence[KindTrial], chosen: str,
                  table: Sequence[FrameScore], test_split: str, baseline: Evaluation | None) -> Path:  # fmt: skip
+    temperature, calibration = point.temperature, point.why
     _plot_curves(history, out / "curves.png")
     backbone = "small CNN from scratch" if config.mode == "scratch" else f"{config.backbone} ({config.mode})"
-    at_default = next((row for row in table if row.threshold == DEFAULT_THRESHOLD), None)
+    at_default = next((row for row in table if row.threshold == point.threshold), None)
     lines = [f"# Training report: {backbone}, {chosen}", ""]
     if at_default is not None:
-        lines += [f"**On the {test_split} frames at the default threshold {DEFAULT_THRESHOLD}: {at_default.right_rate:.1%} right, "
+        lines += [f"**On the {test_split} frames at the model's default threshold {point.threshold:g}: {at_default.right_rate:.1%} right, "
                   f"{at_default.wrong_rate:.1%} wrong** ({at_default.frames} frames).", ""]  # fmt: skip
         kept = next((trial for trial in trials if trial.kind == chosen), None)
         if kept is not None and test_split == "test":
@@ -237,9 +238,10 @@ def write_report(out: Path, config: TrainConfig, dataset: Dataset, samples: Sequ
     lines += ["## Training", "",
               f"{len(history.epochs)} epochs; kept {history.kept}. Image size {config.image_size}, augmentation "
               f"`{config.augment}`, learning rate {config.lr:g}.", "", "![training curves](curves.png)", "",
-              "## Calibration", "", f"{calibration}. The temperature is written into the exported model.", "",
+              "## Calibration", "", f"{calibration}. The temperature and the threshold are written into the exported model: the threshold is "
+              "what the window's slider starts at and what `classify` and the watcher use unless told otherwise.", "",
               f"## {test_split.capitalize()} frames: right, wrong and abstained by threshold", ""]  # fmt: skip
-    lines += tradeoff_section(table, test_split)
+    lines += tradeoff_section(table, test_split, point.threshold)
     lines += ["## Per class", ""]
     lines += evaluation_section(evaluation, temperature, out)
     if baseline is not None:

@@ -201,23 +201,24 @@ def train(config: TrainConfig) -> Outcome:
         # Input kinds are compared with the quick head-only mode; the chosen one is then trained as asked.
         fit = fit_one(compare, dataset, samples, views, device, kind, progress)
         fits[kind] = fit
-        temperature, _ = calibrate(fit, samples, specs, config)
-        val = _frame_score(fit, samples, specs, "val", temperature)
+        point = calibrate(fit, samples, specs, config)
+        val = _frame_score(fit, samples, specs, "val", point)
         trials.append(KindTrial(kind, val, sum(v.source == "negative" for v in views), len(views)))
-        print(f"{kind}: validation frames {val.right_rate:.1%} right, {val.wrong_rate:.1%} wrong at threshold "
-              f"{frame_eval.DEFAULT_THRESHOLD}", file=sys.stderr)  # fmt: skip
+        print(f"{kind}: validation frames {val.right_rate:.1%} right, {val.wrong_rate:.1%} wrong at threshold {point.threshold:g}",
+              file=sys.stderr)  # fmt: skip
     chosen = choose_input(trials)
     fit = fits[chosen]
     if len(kinds) > 1 and config.mode != "head":
         fit = fit_one(config, dataset, samples, fit.views, device, chosen, progress)
-    temperature, calibration = calibrate(fit, samples, specs, config)
+    point = calibrate(fit, samples, specs, config)
+    temperature = point.temperature
     test_split = "test" if any(s.split == "test" for s in samples) else "val"
     frames, labels = _frames_of(samples, test_split)
-    table = frame_eval.tradeoff(*_view_rows(fit, frames), labels, specs, temperature)
+    table = frame_eval.tradeoff(*_view_rows(fit, frames), labels, specs, temperature, sorted({*frame_eval.THRESHOLDS, point.threshold}))
     evaluation = _view_evaluation(fit, samples, dataset.classes, temperature, test_split)
-    at_default = next(s for s in table if s.threshold == frame_eval.DEFAULT_THRESHOLD)
-    print(f"{chosen}: {test_split} frames {at_default.right_rate:.1%} right, {at_default.wrong_rate:.1%} wrong, "
-          f"T = {temperature:.2f}", file=sys.stderr)  # fmt: skip
+    at_operating = next(s for s in table if s.threshold == point.threshold)
+    print(f"{chosen}: {test_split} frames {at_operating.right_rate:.1%} right, {at_operating.wrong_rate:.1%} wrong, "
+          f"T = {temperature:.2f}, threshold {point.threshold:g}", file=sys.stderr)  # fmt: skip
 
     baseline = None
     if config.baseline and config.mode != "scratch":
@@ -235,12 +236,13 @@ def train(config: TrainConfig) -> Outcome:
         "labels": [label_to_dict(s) for s in specs],
         "temperature": temperature,
         "image_size": config.image_size,
-        "input": {"input": chosen, "crop_padding": CROP_PADDING},
-        "metrics": {**evaluation.summary(), "frames_right": at_default.right_rate, "frames_wrong": at_default.wrong_rate},
+        # The model's own default threshold travels with how it is applied (contract: application.threshold).
+        "input": {"input": chosen, "crop_padding": CROP_PADDING, "threshold": point.threshold},
+        "metrics": {**evaluation.summary(), "frames_right": at_operating.right_rate, "frames_wrong": at_operating.wrong_rate},
         "dataset": {"root": str(config.data_path), "counts": dict(dataset.counts()), "skipped": dataset.skipped},
     }, model_file)  # fmt: skip
-    write_report(out, config, dataset, samples, split_info, fit.history, evaluation, temperature, calibration, trials, chosen,
-                 table, test_split, baseline)  # fmt: skip
+    write_report(out, config, dataset, samples, split_info, fit.history, evaluation, point, trials, chosen, table, test_split,
+                 baseline)  # fmt: skip
     return Outcome(config, evaluation, fit.history, temperature, model_file, chosen, table, baseline)
 
 
@@ -264,13 +266,13 @@ def crop_size(config: TrainConfig) -> int:
     return round(config.image_size * 256 / 224)
 
 
-def calibrate(fit: Fit, samples: Sequence[Sample], specs: Sequence[LabelSpec], config: TrainConfig) -> tuple[float, str]:
-    """Likelihood-fitted temperature on the validation views, then moved so the default threshold is safe on frames."""
+def calibrate(fit: Fit, samples: Sequence[Sample], specs: Sequence[LabelSpec], config: TrainConfig) -> frame_eval.OperatingPoint:
+    """Likelihood-fitted temperature on the validation views, and the model's threshold chosen on validation frames."""
     trained = [k for k, v in enumerate(fit.views) if v.trained and samples[v.frame].split == "val"]
     labels = np.array([samples[fit.views[k].frame].label for k in trained], dtype=np.int64)
     fitted = fit_temperature(fit.logits[trained], labels)
     frames, frame_labels = _frames_of(samples, "val")
-    return frame_eval.operating_temperature(*_view_rows(fit, frames), frame_labels, specs, fitted, config.max_wrong)
+    return frame_eval.operating_point(*_view_rows(fit, frames), frame_labels, specs, fitted, config.max_wrong)
 
 
 def _frames_of(samples: Sequence[Sample], split: str) -> tuple[list[int], list[int]]:
@@ -285,9 +287,10 @@ def _view_rows(fit: Fit, frames: Sequence[int]) -> tuple[np.ndarray, list[int]]:
     return fit.logits[rows], [position[fit.views[k].frame] for k in rows]
 
 
-def _frame_score(fit: Fit, samples: Sequence[Sample], specs: Sequence[LabelSpec], split: str, temperature: float) -> frame_eval.FrameScore:
+def _frame_score(fit: Fit, samples: Sequence[Sample], specs: Sequence[LabelSpec], split: str,
+                 point: frame_eval.OperatingPoint) -> frame_eval.FrameScore:  # fmt: skip
     frames, labels = _frames_of(samples, split)
-    return frame_eval.score(*_view_rows(fit, frames), labels, specs, temperature, frame_eval.DEFAULT_THRESHOLD)
+    return frame_eval.score(*_view_rows(fit, frames), labels, specs, point.temperature, point.threshold)
 
 
 def _view_evaluation(fit: Fit, samples: Sequence[Sample], classes: Sequence[str], temperature: float, split: str) -> Evaluation:

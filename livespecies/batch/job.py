@@ -23,7 +23,7 @@ class ClassifyJob:
     detector: Path | None
     specialists: tuple[Path, ...]
     only_fitting_specialists: bool
-    threshold: float
+    threshold: float | None  # None: the classifier's own
     detector_threshold: float
     use_detector: bool
     whole_frame_fallback: bool

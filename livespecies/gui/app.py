@@ -10,7 +10,7 @@ from pathlib import Path
 from livespecies.gui.display import display_problem
 from livespecies.gui.signals import closing_on_signals
 from livespecies.inference.assembly import assemble, choose
-from livespecies.inference.engine import EngineSettings, Recognizer
+from livespecies.inference.engine import DEFAULT_THRESHOLD, EngineSettings, Recognizer
 from livespecies.priority import start_in_low_priority_thread
 
 # The live view runs the (INT8) detector at 416 px: measured on this 2-core machine it doubles the result rate
@@ -42,7 +42,7 @@ def run_gui(
     source: str | None,
     classifier: Path,
     detector: Path | None,
-    threshold: float,
+    threshold: float | None,
     snapshot_folder: Path | None = None,
     settings_file: Path | None = None,
     detector_size: int | None = LIVE_DETECTOR_SIZE,
@@ -84,7 +84,8 @@ def run_gui(
         demo_clip=clip if clip.is_file() else None,
         cameras=cameras,
         default_snapshot_folder=snapshot_folder or default_snapshot_folder(),
-        threshold=threshold,
+        # The slider starts at the threshold asked for, else the classifier's own (a trained model names one).
+        threshold=threshold if threshold is not None else (recognizer.threshold if recognizer else DEFAULT_THRESHOLD),
     )
     qsettings = QSettings(str(settings_file), QSettings.Format.IniFormat) if settings_file else QSettings()
     window = MainWindow(options, qsettings)

@@ -74,7 +74,8 @@ def with_classifier(current: Recognizer | None, path: Path, model: LoadedModel) 
         classifier = RoutedClassifier(routed.generalist, [*kept, loaded])
     else:
         classifier = RoutedClassifier(loaded, fitting(loaded, [s.classifier for s in routed.specialists] if routed else []))
-    return Recognizer(classifier, current.detector if current else None, current.settings if current else EngineSettings())
+    # A threshold someone chose stays; the classifier's own default goes with it, and the new one brings its own.
+    return Recognizer(classifier, current.detector if current else None, current.chosen_settings if current else EngineSettings())
 
 
 def with_species(current: Recognizer, species: SpeciesList | None) -> Recognizer:

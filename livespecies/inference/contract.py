@@ -112,6 +112,9 @@ class Application:
 
     input: str = "detector-crops"
     crop_padding: float = 0.15
+    # The model's own default threshold, chosen on its validation frames when it was trained (None: the engine's
+    # default). The window's slider starts there; `classify` and the watcher use it unless told otherwise.
+    threshold: float | None = None
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,11 @@ def label_to_dict(label: LabelSpec) -> dict[str, Any]:
     }
 
 
+def _application_to_dict(a: Application) -> dict[str, Any]:
+    """The threshold only when the model has one: older files and the shipped models keep their exact JSON."""
+    return {"input": a.input, "crop_padding": a.crop_padding, **({"threshold": a.threshold} if a.threshold is not None else {})}
+
+
 def _contract_to_dict(c: ModelContract) -> dict[str, Any]:
     i, o, p = c.input, c.output, c.provenance
     return {
@@ -199,7 +207,7 @@ def _contract_to_dict(c: ModelContract) -> dict[str, Any]:
         },
         "extra": c.extra,
         **({"scope": {"rank": c.scope.rank, "name": c.scope.name}} if c.scope else {}),
-        **({"application": {"input": c.application.input, "crop_padding": c.application.crop_padding}} if c.application else {}),
+        **({"application": _application_to_dict(c.application)} if c.application else {}),
     }  # fmt: skip
 
 
@@ -292,6 +300,7 @@ class _ScopeFields(Strict):
 class _ApplicationFields(Strict):
     input: ApplicationInput
     crop_padding: Annotated[float, Field(ge=0.0, le=2.0)] = 0.15
+    threshold: Annotated[float, Field(gt=0.0, le=1.0)] | None = None
 
 
 class _ContractFields(Strict):
@@ -405,7 +414,7 @@ def _contract_from_dict(data: Any, source: str) -> ModelContract:
         provenance=prov,
         extra=c.extra,
         scope=Taxon(rank=c.scope.rank, name=c.scope.name) if c.scope else None,
-        application=Application(input=c.application.input, crop_padding=c.application.crop_padding) if c.application else None,
+        application=Application(c.application.input, c.application.crop_padding, c.application.threshold) if c.application else None,
     )
     if contract.scope is not None:
         check_scope(contract, contract.scope, source)

@@ -24,13 +24,16 @@ from livespecies.types import Detection, Observation, Result
 MODE_DETECTOR = "detector"
 MODE_WHOLE_FRAME = "whole-frame"
 MODE_FALLBACK = "whole-frame-fallback"
+DEFAULT_THRESHOLD = 0.7  # for a classifier that names no threshold of its own (the shipped ones)
 
 
 @dataclass(frozen=True)
 class EngineSettings:
     """Every tunable of recognition, with the defaults chosen from measurements (see README)."""
 
-    threshold: float = 0.7
+    # None: the classifier's own default threshold (a trained model's contract names the one chosen on its
+    # validation frames), else DEFAULT_THRESHOLD. A Recognizer always holds a number here.
+    threshold: float | None = None
     detector_threshold: float = 0.25
     min_organism_mass: float = 0.5
     use_detector: bool = True
@@ -55,7 +58,8 @@ class EngineSettings:
 
     @property
     def decision(self) -> DecisionSettings:
-        return DecisionSettings(self.threshold, self.min_organism_mass, self.species, self.min_evidence, self.coarse_evidence,
+        threshold = self.threshold if self.threshold is not None else DEFAULT_THRESHOLD
+        return DecisionSettings(threshold, self.min_organism_mass, self.species, self.min_evidence, self.coarse_evidence,
                                 self.gap_evidence)  # fmt: skip
 
 
@@ -85,11 +89,21 @@ def candidate_crops(
     return mode, [Detection(box=None, score=None)], [square_crop(image, 0, 0, w, h, 0.0, crop_size)]
 
 
+def model_threshold(classifier: RoutedClassifier) -> float:
+    """The threshold a classifier brings: the one its training chose (contract ``application.threshold``), else
+    ``DEFAULT_THRESHOLD``."""
+    application = classifier.generalist.model.contract.application
+    return application.threshold if application is not None and application.threshold is not None else DEFAULT_THRESHOLD
+
+
 class Recognizer:
     def __init__(self, classifier: RoutedClassifier | SpeciesClassifier, detector: AnimalDetector | None, settings: EngineSettings) -> None:
         self.classifier = classifier if isinstance(classifier, RoutedClassifier) else RoutedClassifier(classifier)
         self.detector = detector
-        self.settings = settings
+        # Whether someone chose the threshold (a flag, the slider, a config) or it is the classifier's own: a model
+        # swapped in then brings its own.
+        self.threshold_chosen = settings.threshold is not None
+        self.settings = settings if self.threshold_chosen else replace(settings, threshold=model_threshold(self.classifier))
 
     @property
     def taxonomy(self) -> Taxonomy:
@@ -107,7 +121,20 @@ class Recognizer:
 
     def with_settings(self, **changes: Any) -> Recognizer:
         """The same loaded models with other settings (models are shared, not reloaded)."""
+        if not self.threshold_chosen and "threshold" not in changes:
+            changes["threshold"] = None  # still the classifier's own
         return Recognizer(self.classifier, self.detector, replace(self.settings, **changes))
+
+    @property
+    def threshold(self) -> float:
+        """The threshold in use: the one chosen, else the classifier's own."""
+        assert self.settings.threshold is not None  # resolved in __init__
+        return self.settings.threshold
+
+    @property
+    def chosen_settings(self) -> EngineSettings:
+        """The settings as they were asked for: threshold None when it is the classifier's own."""
+        return self.settings if self.threshold_chosen else replace(self.settings, threshold=None)
 
     def observe(self, image: Image) -> tuple[str, list[Observation]]:
         """Run the models: which mode was used, and one observation per animal candidate."""

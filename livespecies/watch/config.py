@@ -72,7 +72,7 @@ class Alerts(Strict):
 class Camera(Strict):
     name: Annotated[str, Field(pattern=_CAMERA_NAME.pattern)]
     source: str
-    threshold: Fraction = 0.7
+    threshold: Fraction | None = None  # None: the classifier's own default threshold (0.7 for the shipped models)
     detector_threshold: Fraction | None = None
     species_list: Path | None = None
     gone_after: Seconds = 20.0

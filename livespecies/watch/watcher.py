@@ -109,7 +109,9 @@ class Watcher:
         clip = demo_clip()
         for camera_config in config.cameras:
             species = load_species_list(camera_config.species_list) if camera_config.species_list else None
-            changes: dict[str, object] = {"threshold": camera_config.threshold, "species": species}
+            changes: dict[str, object] = {"species": species}
+            if camera_config.threshold is not None:
+                changes["threshold"] = camera_config.threshold
             if camera_config.detector_threshold is not None:
                 changes["detector_threshold"] = camera_config.detector_threshold
             recognizer = self.recognizer.with_settings(**changes)
@@ -126,7 +128,7 @@ class Watcher:
         """A camera: its stream and reconnects, its tracks (animals do not move between cameras), its motion
         background and its sightings; the models are the shared scheduler's."""
         spec = parse_source(camera.source)
-        return Station(camera.name, lambda: open_source(spec, clip), LivePipeline(recognizer), service, constant(camera.threshold),
+        return Station(camera.name, lambda: open_source(spec, clip), LivePipeline(recognizer), service, constant(recognizer.threshold),
                        gate=MotionGate(camera.motion), policy=policy, on_state=logged_state(camera.name),
                        wake=lambda: self.scheduler.wake.set(), log_as=camera.name)  # fmt: skip
 

@@ -9,10 +9,12 @@ import pytest
 
 from livespecies.errors import ModelError
 from livespecies.inference.assembly import ModelChoice, assemble, choose, role_of, with_classifier, with_species
+from livespecies.inference.contract import Application
 from livespecies.inference.defaults import default_classifier, default_detector, default_specialists
-from livespecies.inference.engine import EngineSettings
+from livespecies.inference.engine import DEFAULT_THRESHOLD, EngineSettings
 from livespecies.inference.model_file import load_model
 from livespecies.inference.species_list import SpeciesList, parse_species_list
+from tests.tiny_models import contract, write_classifier
 
 
 def test_a_choice_becomes_one_recognizer_with_every_model_and_the_chosen_detector_size() -> None:
@@ -68,3 +70,19 @@ def test_a_species_list_keeps_the_loaded_models() -> None:
     restricted = with_species(current, species)
     assert restricted.classifier is current.classifier and restricted.detector is current.detector
     assert restricted.settings.species is species and with_species(restricted, None).settings.species is None
+
+
+def test_a_trained_model_brings_its_own_threshold_unless_one_was_chosen(tmp_path: Path) -> None:
+    own = write_classifier(tmp_path / "own.onnx", 3, contract(3, application=Application("detector-crops", 0.15, 0.9)))
+    plain = write_classifier(tmp_path / "plain.onnx", 3, contract(3))
+    mine = assemble(ModelChoice(own, None), EngineSettings(), threads=1)
+    assert mine.threshold == 0.9 and not mine.threshold_chosen
+    assert assemble(ModelChoice(plain, None), EngineSettings(), threads=1).threshold == DEFAULT_THRESHOLD
+    assert assemble(ModelChoice(own, None), EngineSettings(threshold=0.5), threads=1).threshold == 0.5
+    # Swapping models: the classifier's own threshold goes with it; one someone chose stays.
+    swapped = with_classifier(mine, plain, load_model(plain, threads=1))
+    assert swapped.threshold == DEFAULT_THRESHOLD
+    assert with_classifier(swapped, own, load_model(own, threads=1)).threshold == 0.9
+    chosen = assemble(ModelChoice(plain, None), EngineSettings(threshold=0.6), threads=1)
+    assert with_classifier(chosen, own, load_model(own, threads=1)).threshold == 0.6
+    assert with_species(mine, None).threshold == 0.9 and mine.with_settings(threshold=0.4).threshold == 0.4

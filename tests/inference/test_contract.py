@@ -90,6 +90,13 @@ def test_a_scope_that_does_not_hold_every_species_is_refused(scope: dict[str, st
 def test_what_a_model_was_trained_to_see_round_trips_and_is_checked() -> None:
     original = contract(3, application=Application("whole-frame", 0.2))
     assert ModelContract.from_json(original.to_json()) == original
+    assert "threshold" not in json.loads(original.to_json())["application"]  # no threshold of its own: the JSON is as before
+    with_threshold = contract(3, application=Application("detector-crops", 0.15, 0.85))
+    assert ModelContract.from_json(with_threshold.to_json()) == with_threshold
+    data = json.loads(with_threshold.to_json())
+    data["application"]["threshold"] = 1.5
+    with pytest.raises(ModelError, match=re.escape("application.threshold")):
+        ModelContract.from_json(json.dumps(data), source="m.onnx")
     data = json.loads(original.to_json())
     data["application"]["input"] = "thumbnails"
     with pytest.raises(ModelError, match=re.escape("'application.input' is 'thumbnails'")):

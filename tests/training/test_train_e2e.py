@@ -22,6 +22,7 @@ from livespecies.inference.model_file import load_model
 from training.commands import train_main
 from training.config import ConfigError, TrainConfig
 from training.export_user import export_checkpoint
+from training.frame_eval import OPERATING_THRESHOLDS
 from training.networks import BACKBONES
 from training.sample_dataset import make
 from training.train import TrainingInterrupted, train
@@ -53,7 +54,7 @@ def test_head_training_writes_checkpoint_report_and_plots(head_run) -> None:  # 
     assert head_run.model_file.is_file()
     report = (out / "report.md").read_text()
     for section in ("## Data", "| bird |", "## What the model sees", "## Training", "kept epoch", "## Calibration",
-                    "## Test frames: right, wrong and abstained by threshold", "| 0.70 (default) |", "top-1 accuracy",
+                    "## Test frames: right, wrong and abstained by threshold", "(the model's default) |", "top-1 accuracy",
                     "expected calibration error", "| class | precision | recall |", "## From scratch, for comparison"):  # fmt: skip
         assert section in report, section
     for plot in ("curves.png", "confusion.png", "calibration.png"):
@@ -77,7 +78,11 @@ def test_exported_model_loads_in_the_engine_with_the_shipped_detector(head_run, 
     fish = next(label for label in contract.labels if label.key == "fish")
     assert fish.lineage[0].name == "Actinopterygii" and fish.lineage[-1].name == "Animalia"
     assert not next(label for label in contract.labels if label.key == "landscape").organism
+    # Its own threshold, chosen on its validation frames, is the engine's default for it; one asked for wins.
+    assert contract.application is not None and contract.application.threshold in OPERATING_THRESHOLDS
+    assert assemble(ModelChoice(report.path, None), EngineSettings()).threshold == contract.application.threshold
     recognizer = assemble(ModelChoice(report.path, default_detector()), EngineSettings(threshold=0.3))
+    assert recognizer.threshold == 0.3
     image = np.ascontiguousarray(np.full((240, 320, 3), 90, np.uint8))
     assert recognizer.recognize(image).width == 320
     done = subprocess.run([sys.executable, "-m", "livespecies", "classify", "--json", "--model", str(report.path), "--threshold", "0.3",
