@@ -21,7 +21,8 @@ from livespecies.capture.source_spec import SourceSpec
 from livespecies.capture.sources import FrameSource, open_source
 from livespecies.pipeline import LivePipeline, LiveResult
 from livespecies.priority import lower_thread_priority
-from livespecies.sightings.service import SightingsService
+from livespecies.sightings.service import Pixels, SightingsService, thumbnail
+from livespecies.sightings.visits import Visit
 from livespecies.station import Station, StationStats
 
 STATUS_RATE_WINDOW = 2.0  # seconds: the status bar's rates follow what a person watching sees
@@ -97,6 +98,16 @@ class LiveSession(QObject):
     def _on_state(self, state: SourceState) -> None:
         self.state = state
         self.state_changed.emit(state)
+
+    def record(self, live: LiveResult) -> list[tuple[Visit, Pixels | None]]:
+        """Fold a result into the station's sightings (one per tracked animal; they decide snapshots and records) and
+        say what a panel shows, in order: each sighting that changed, with its thumbnail when it just started (a new
+        row), else None (its row is refreshed); then every sighting still open, refreshed."""
+        service = self.station.service
+        if service is None:
+            return []
+        changes = [(event.visit, thumbnail(live, event.visit) if event.kind == "started" else None) for event in self.station.record(live)]
+        return changes + [(visit, None) for visit in service.open_visits.values()]
 
     def start(self) -> None:
         self.station.start()

@@ -77,6 +77,14 @@ class SightingsPanel(QTableWidget):
             self._drop_last_row()
         return 0
 
+    def show_changes(self, changes: list[tuple[Visit, npt.NDArray[np.uint8] | None]]) -> None:
+        """A new row for each sighting that comes with its thumbnail (it just started); the others' rows refreshed."""
+        for visit, picture in changes:
+            if picture is not None:
+                self.add_visit(visit, picture, None)
+            else:
+                self.update_visit(visit)
+
     def _drop_last_row(self) -> None:
         last = self.rowCount() - 1
         visit_id = self.row_visit(last)
