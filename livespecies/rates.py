@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 
 
@@ -19,23 +20,28 @@ class RateMeter:
         self.min_span = min_span
         self._events: deque[tuple[float, int]] = deque()
         self._first: float | None = None
+        # A station's capture thread ticks while a window, a web page or MQTT reads: a deque iterated while
+        # another thread trims it raises.
+        self._lock = threading.Lock()
 
     def tick(self, now: float, count: int = 1) -> None:
-        if self._first is None:
-            self._first = now
-        self._events.append((now, count))
-        self._trim(now)
+        with self._lock:
+            if self._first is None:
+                self._first = now
+            self._events.append((now, count))
+            self._trim(now)
 
     def rate(self, now: float) -> float | None:
         """None until there is enough history to say."""
-        self._trim(now)
-        if self._first is None or now - self._first < self.min_span:
-            return None
-        if len(self._events) < 2:
-            return 0.0
-        # Measured from the oldest event to now, so a source that stops decays to 0 instead of freezing.
-        counted = sum(count for _, count in list(self._events)[1:])
-        return counted / max(now - self._events[0][0], 1e-9)
+        with self._lock:
+            self._trim(now)
+            if self._first is None or now - self._first < self.min_span:
+                return None
+            if len(self._events) < 2:
+                return 0.0
+            # Measured from the oldest event to now, so a source that stops decays to 0 instead of freezing.
+            counted = sum(count for _, count in list(self._events)[1:])
+            return counted / max(now - self._events[0][0], 1e-9)
 
     def _trim(self, now: float) -> None:
         while self._events and now - self._events[0][0] > self.window:

@@ -79,7 +79,8 @@ class Station:
         self.evidence_capacity = evidence_capacity
         self.last_seq = 0
         self.latest: LiveResult | None = None  # the newest result, replaced whole (read by displays and snapshots)
-        self.slot = LatestFrame(on_put=wake)
+        self._wake = wake
+        self.slot = LatestFrame(on_put=self._arrived)
         self.capture = CaptureThread(open_frames, self.slot, self._state_changed, policy, name, log_as=log_as)
         if pipeline is not None:
             pipeline.reset()  # a new source: no tracks carried over from another
@@ -102,6 +103,15 @@ class Station:
 
     def stopped(self) -> bool:
         return not self.capture.is_alive()
+
+    def _arrived(self) -> None:
+        """On the capture thread, after each new frame: the source's rate counts every frame as it comes, not only
+        those the models take (taken ones are sparse under load, and a rate from them read low)."""
+        frame = self.slot.peek()
+        if frame is not None:
+            self.stats.arrived(frame)
+        if self._wake is not None:
+            self._wake()
 
     def _state_changed(self, state: SourceState) -> None:
         previous = self.stats.state

@@ -42,13 +42,15 @@ class StationStats:
         """Rates over ``seconds``-long windows (the window's status bar: 2 s, as a person watching expects)."""
         return cls(fps_in=RateMeter(window=seconds), fps_processed=RateMeter(window=seconds))
 
+    def arrived(self, frame: Frame) -> None:
+        """A new frame from the source (on the capture thread)."""
+        self.frames_in += 1
+        self.fps_in.tick(frame.timestamp)
+
     def took(self, frame: Frame, last_seq: int) -> None:
         """A new frame was taken for the models; the ones between it and the last taken went by unseen."""
-        jumped = frame.seq - last_seq if last_seq else 1
         if last_seq:
-            self.skipped_busy += max(0, jumped - 1)
-        self.frames_in += jumped
-        self.fps_in.tick(frame.timestamp, max(1, jumped))
+            self.skipped_busy += max(0, frame.seq - last_seq - 1)
 
     def processed_one(self, live: LiveResult) -> None:
         self.processed += 1
