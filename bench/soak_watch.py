@@ -59,7 +59,7 @@ sys.path.insert(0, str(ROOT))
 
 from growth import slope_per_hour  # noqa: E402  (this folder, on the path as the script's own)
 
-from livespecies.sightings.database import Sighting, SightingDatabase  # noqa: E402
+from livespecies.sightings.database import SightingDatabase, StoredSighting  # noqa: E402
 from tests.servers.mosquitto import Mosquitto, Subscriber  # noqa: E402
 from tests.servers.rtsp import RtspServer, free_port  # noqa: E402
 
@@ -556,7 +556,7 @@ def clock(wall: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(wall))
 
 
-def report_counts(soak: Soak, rows: list[Sighting], events: list[dict[str, object]]) -> None:
+def report_counts(soak: Soak, rows: list[StoredSighting], events: list[dict[str, object]]) -> None:
     news = [e for e in events if e["type"] == "new"]
     by_id = Counter(str(e["after"]["id"]) for e in news)  # type: ignore[index]
     db = [Seen(r.id, r.camera, r.started_at, r.last_seen_at, r.label) for r in rows]

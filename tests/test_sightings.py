@@ -16,7 +16,7 @@ import pytest
 from livespecies.sightings.log import SightingLog
 from livespecies.sightings.records import SightingRecord
 from livespecies.sightings.snapshots import SnapshotError, SnapshotFiles, save_snapshot, slug, snapshot_stem
-from livespecies.sightings.visits import Sighted, update_visits
+from livespecies.sightings.visits import NamedTrack, update_visits
 from livespecies.types import Box, Frame, Prediction, Result, Taxon
 from tests.filesystems import mounted_tmpfs
 
@@ -25,8 +25,8 @@ MAMMAL = ("class", "Mammalia")
 FOX_KEY, RED_PANDA_KEY = ("species", "Vulpes vulpes"), ("species", "Ailurus fulgens")
 
 
-def seen(track: int, key: tuple[str, str], label: str, confidence: float = 0.8, *above: tuple[str, str]) -> Sighted:
-    return Sighted(track, key, label, confidence, (key, *above, MAMMAL, ANIMAL) if key != MAMMAL else (MAMMAL, ANIMAL))
+def seen(track: int, key: tuple[str, str], label: str, confidence: float = 0.8, *above: tuple[str, str]) -> NamedTrack:
+    return NamedTrack(track, key, label, confidence, (key, *above, MAMMAL, ANIMAL) if key != MAMMAL else (MAMMAL, ANIMAL))
 
 
 FOX = seen(1, FOX_KEY, "red fox", 0.8, ("genus", "Vulpes"))

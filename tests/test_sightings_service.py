@@ -19,7 +19,7 @@ from livespecies.sightings.log import SightingLog
 from livespecies.sightings.recorder import Recorder
 from livespecies.sightings.records import SightingProgress, SightingRecord
 from livespecies.sightings.service import PROGRESS_EVERY, SightingsService, SnapshotState, progress_due, snapshot_due
-from livespecies.sightings.visits import Visit
+from livespecies.sightings.visits import Sighting
 from livespecies.types import Box, Frame, Prediction, Result, Taxon
 
 BEAR = Taxon("species", "Ursus maritimus", "polar bear")
@@ -155,9 +155,9 @@ def test_service_threads_end(tmp_path: Path) -> None:
     assert threading.active_count() <= before
 
 
-def open_visit(vid: int, started: float, last_seen: float, frames: int) -> Visit:
+def open_visit(vid: int, started: float, last_seen: float, frames: int) -> Sighting:
     key = ("species", "Ursus maritimus")
-    return Visit(vid, key, "polar bear", started, last_seen, 0.9, frames, (vid,), (key,), 1000.0 + started, 1000.0 + last_seen)
+    return Sighting(vid, key, "polar bear", started, last_seen, 0.9, frames, (vid,), (key,), 1000.0 + started, 1000.0 + last_seen)
 
 
 @pytest.mark.parametrize(
@@ -170,7 +170,7 @@ def open_visit(vid: int, started: float, last_seen: float, frames: int) -> Visit
      ([open_visit(1, 0.0, 4.0, 9), open_visit(2, 3.0, 4.0, 2)], {1: (1002.0, 5)}, 2.0, 4.0, [1]),  # the young one waits
      ([open_visit(1, 0.0, 6.0, 13), open_visit(2, 3.0, 6.0, 6)], {1: (1004.0, 9)}, 4.0, 6.0, [1, 2])],  # one batch
 )  # fmt: skip
-def test_progress_due(visits: list[Visit], stored: dict[int, tuple[float, int]], last_write: float, now: float, due: list[int]) -> None:
+def test_progress_due(visits: list[Sighting], stored: dict[int, tuple[float, int]], last_write: float, now: float, due: list[int]) -> None:
     assert [v.visit_id for v in progress_due({v.visit_id: v for v in visits}, stored, last_write, now, every=2.0)] == due
 
 

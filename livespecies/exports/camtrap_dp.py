@@ -21,7 +21,7 @@ from typing import Any
 from livespecies import __version__
 from livespecies.errors import UserError
 from livespecies.exports import camera_folders, place_file, public_camera, read_sidecar, scientific_taxon, utc_iso
-from livespecies.sightings.database import Sighting
+from livespecies.sightings.database import StoredSighting
 from livespecies.spreadsheet_safe import safe_dict
 
 VERSION = "1.0.2"
@@ -107,12 +107,12 @@ class Deployment:
     end: float
 
 
-def sighting_end(s: Sighting) -> float:
+def sighting_end(s: StoredSighting) -> float:
     """An open sighting ends, for now, at its last sighting."""
     return s.ended_at if s.ended_at is not None else s.last_seen_at
 
 
-def deployments_for(sightings: Sequence[Sighting], sites: Mapping[str, CameraSite]) -> list[Deployment]:
+def deployments_for(sightings: Sequence[StoredSighting], sites: Mapping[str, CameraSite]) -> list[Deployment]:
     """One deployment per camera; a camera without coordinates is refused, since latitude and longitude are required
     and a made-up place would be wrong data."""
     known = {public_camera(name): site for name, site in sites.items()}
@@ -163,7 +163,7 @@ def media_row(media_id: str, deployment_id: str, timestamp: float, file_path: st
             "filePath": file_path, "filePublic": "false", "fileName": Path(file_path).name, "fileMediatype": "image/jpeg"}  # fmt: skip
 
 
-def event_observation_row(s: Sighting, deployment_id: str) -> dict[str, str]:
+def event_observation_row(s: StoredSighting, deployment_id: str) -> dict[str, str]:
     """A sighting is one animal's visit, so its count is 1 (two animals in view are two sightings)."""
     kind, scientific = observation_kind(s.label, s.lineage)
     return {"observationID": s.id, "deploymentID": deployment_id, "eventID": s.id, "eventStart": utc_iso(s.started_at),
@@ -178,7 +178,7 @@ def prediction_lineage(prediction: Mapping[str, Any]) -> tuple[tuple[str, str], 
     return tuple((str(t["rank"]), str(t["name"])) for t in prediction.get("lineage", []))
 
 
-def matching_prediction(s: Sighting, sidecar: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def matching_prediction(s: StoredSighting, sidecar: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """The snapshot's answer for the sighting's animal: the most confident one named as the sighting is, else the
     most confident finer one. A frame may show other animals, which are other sightings: beside a kingfisher, an
     "unidentified bird" sighting is the bird box, not the kingfisher that Aves also takes in."""
@@ -190,7 +190,7 @@ def matching_prediction(s: Sighting, sidecar: Mapping[str, Any] | None) -> dict[
     return max(exact or found, key=lambda p: float(p["confidence"]), default=None)
 
 
-def media_observation_row(s: Sighting, deployment_id: str, media_id: str, timestamp: float, prediction: Mapping[str, Any]) -> dict[str, str]:
+def media_observation_row(s: StoredSighting, deployment_id: str, media_id: str, timestamp: float, prediction: Mapping[str, Any]) -> dict[str, str]:
     """What the models said about the animal in this one frame, by the classifiers its answer rests on, with its box
     (normalised, top-left origin, as the standard and the sidecar both have it); a whole-frame answer has no box."""
     kind, scientific = observation_kind(str(prediction["label"]), prediction_lineage(prediction))
@@ -272,7 +272,7 @@ def captured_at(sidecar: Mapping[str, Any] | None) -> float | None:
         return None
 
 
-def write_camtrap_dp(sightings: Sequence[Sighting], folder: Path, sites: Mapping[str, CameraSite], project: CamtrapProject,
+def write_camtrap_dp(sightings: Sequence[StoredSighting], folder: Path, sites: Mapping[str, CameraSite], project: CamtrapProject,
                      created: float) -> list[Path]:  # fmt: skip
     """Write the package into ``folder`` (a fresh folder; the caller publishes it whole)."""
     deployments = deployments_for(sightings, sites)

@@ -21,7 +21,7 @@ from livespecies.batch.records import ImageRecord
 from livespecies.errors import UserError
 from livespecies.exports import camera_folders, place_file, public_camera, read_sidecar
 from livespecies.serialization import detection_from_dict, prediction_from_dict
-from livespecies.sightings.database import Sighting
+from livespecies.sightings.database import StoredSighting
 from livespecies.types import Result
 
 DOCUMENT = "megadetector.json"
@@ -46,7 +46,7 @@ def image_record(image: Path, sidecar_path: str | None) -> ImageRecord:
         return ImageRecord(image, None, "its livespecies sidecar is damaged")
 
 
-def write_megadetector(sightings: Sequence[Sighting], folder: Path) -> list[Path]:
+def write_megadetector(sightings: Sequence[StoredSighting], folder: Path) -> list[Path]:
     """Link each sighting's raw snapshot into ``folder/<camera>/`` and write ``folder/megadetector.json``."""
     folders = camera_folders(public_camera(s.camera) for s in sightings)
     records: list[ImageRecord] = []

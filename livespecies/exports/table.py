@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from livespecies.exports import public_camera, scientific_taxon, utc_iso
-from livespecies.sightings.database import Sighting
+from livespecies.sightings.database import StoredSighting
 from livespecies.spreadsheet_safe import safe_cell, safe_dict
 
 COLUMNS = (
@@ -21,7 +21,7 @@ def as_text(value: str) -> str:
     return str(safe_cell(value))
 
 
-def sighting_row(s: Sighting) -> dict[str, str]:
+def sighting_row(s: StoredSighting) -> dict[str, str]:
     """One sighting as CSV cells. ``scientific_name`` is that of the taxon or its nearest ancestor that has one (a
     dog breed's is *Canis familiaris*); ``rank`` is the rank of the answer itself. Open sightings end at their
     last sighting so far."""
@@ -46,7 +46,7 @@ def sighting_row(s: Sighting) -> dict[str, str]:
     }
 
 
-def write_csv(sightings: Sequence[Sighting], path: Path) -> list[Path]:
+def write_csv(sightings: Sequence[StoredSighting], path: Path) -> list[Path]:
     """Write the rows, oldest sighting first (the order a person reads a day in). UTF-8 with a byte-order mark, so
     that a spreadsheet opened by double-click shows "Élan" rather than "Ã‰lan"."""
     with path.open("w", encoding="utf-8-sig", newline="") as handle:

@@ -22,7 +22,7 @@ from livespecies.capture.sources import FrameSource, open_source
 from livespecies.pipeline import LivePipeline, LiveResult
 from livespecies.priority import lower_thread_priority
 from livespecies.sightings.service import Pixels, SightingsService, thumbnail
-from livespecies.sightings.visits import Visit
+from livespecies.sightings.visits import Sighting
 from livespecies.station import Station, StationStats
 
 STATUS_RATE_WINDOW = 2.0  # seconds: the status bar's rates follow what a person watching sees
@@ -99,7 +99,7 @@ class LiveSession(QObject):
         self.state = state
         self.state_changed.emit(state)
 
-    def record(self, live: LiveResult) -> list[tuple[Visit, Pixels | None]]:
+    def record(self, live: LiveResult) -> list[tuple[Sighting, Pixels | None]]:
         """Fold a result into the station's sightings (one per tracked animal; they decide snapshots and records) and
         say what a panel shows, in order: each sighting that changed, with its thumbnail when it just started (a new
         row), else None (its row is refreshed); then every sighting still open, refreshed."""

@@ -36,7 +36,7 @@ from livespecies.gui.training_run import TrainDialog
 from livespecies.gui.window_options import WindowOptions as WindowOptions  # re-exported: known here before it moved
 from livespecies.pipeline import LivePipeline, LiveResult
 from livespecies.sightings.snapshots import SnapshotFiles
-from livespecies.sightings.visits import Visit
+from livespecies.sightings.visits import Sighting
 from livespecies.station import StationStats
 
 DISPLAY_INTERVAL_MS = 10  # poll for a new frame at 100 Hz: a 30 fps source is shown within ~10 ms of capture
@@ -46,7 +46,7 @@ STOP_WAIT = 10.0  # seconds a source switch waits for its threads; a slower infe
 class MainWindow(QMainWindow):
     frame_shown = Signal(object)  # Frame, after it was painted (for tests and benchmarks)
     snapshot_saved = Signal(object)  # SnapshotFiles, from the recorder thread
-    sighting_saved = Signal(object, object)  # Visit, SnapshotFiles: an auto snapshot, from the recorder thread
+    sighting_saved = Signal(object, object)  # Sighting, SnapshotFiles: an auto snapshot, from the recorder thread
     example_saved = Signal(int, str)  # visit id, class: a teach-loop example, from the recorder thread
     recording_failed = Signal(str)
     model_changed = Signal(str)  # the path of a classifier or specialist now in use
@@ -284,7 +284,7 @@ class MainWindow(QMainWindow):
         self.last_snapshot = files
         self.notify(f"Saved {files.annotated}", 4000)
 
-    def _on_sighting_saved(self, visit: Visit, files: SnapshotFiles) -> None:
+    def _on_sighting_saved(self, visit: Sighting, files: SnapshotFiles) -> None:
         self.sightings.attach_snapshot(visit, files)
         self._on_snapshot_saved(files)
 

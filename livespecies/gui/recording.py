@@ -19,7 +19,7 @@ from livespecies.sightings.log import SightingLog
 from livespecies.sightings.recorder import Recorder
 from livespecies.sightings.service import SightingsService
 from livespecies.sightings.snapshots import SnapshotFiles
-from livespecies.sightings.visits import Visit
+from livespecies.sightings.visits import Sighting
 from livespecies.types import Frame, Prediction
 
 # Frames kept for the teach loop (a confirmation saves the sighting's best frame): a memory budget, not a count,
@@ -42,7 +42,7 @@ class Recording:
         snapshot_folder: Callable[[], Path],
         auto_snapshot: Callable[[], bool],
         model_ids: Callable[[], dict[str, str]],
-        on_sighting_snapshot: Callable[[Visit, SnapshotFiles], None],
+        on_sighting_snapshot: Callable[[Sighting, SnapshotFiles], None],
     ) -> None:
         self.recorder = Recorder(on_error)
         self.snapshot_folder = snapshot_folder
@@ -64,7 +64,7 @@ class Recording:
         return LiveSession(spec, pipeline, threshold, options.demo_clip, options.policy, text=text,
                            service=service, evidence_capacity=evidence_capacity)  # fmt: skip
 
-    def closed(self, session: LiveSession) -> list[Visit]:
+    def closed(self, session: LiveSession) -> list[Sighting]:
         """A source went: its open sightings end (returned, to show), and the next source numbers on from its last."""
         ended = [event.visit for event in session.station.close()]
         self.next_visit = session.station.next_visit or self.next_visit

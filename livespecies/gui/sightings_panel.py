@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableWidge
 from livespecies.gui.video_view import to_qimage
 from livespecies.sightings.snapshots import SnapshotFiles
 from livespecies.sightings.teach import NON_ANIMALS
-from livespecies.sightings.visits import Visit
+from livespecies.sightings.visits import Sighting
 
 CORRECT = "@correct"  # teach_requested's name for "ask the user which species it was"
 
@@ -54,10 +54,10 @@ class SightingsPanel(QTableWidget):
         self.cellDoubleClicked.connect(self._open_row)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._teach_menu)
-        # Visit id → its row's time item; the row follows the item when rows are inserted or removed.
+        # Sighting id → its row's time item; the row follows the item when rows are inserted or removed.
         self._items: dict[int, QTableWidgetItem] = {}
 
-    def add_visit(self, visit: Visit, thumbnail: npt.NDArray[np.uint8] | None, snapshot: Path | None) -> int:
+    def add_visit(self, visit: Sighting, thumbnail: npt.NDArray[np.uint8] | None, snapshot: Path | None) -> int:
         """A new sighting on top; beyond ``max_rows`` the oldest rows go."""
         self.insertRow(0)
         when = QTableWidgetItem(datetime.fromtimestamp(visit.started_at or visit.started).strftime("%H:%M:%S"))
@@ -77,7 +77,7 @@ class SightingsPanel(QTableWidget):
             self._drop_last_row()
         return 0
 
-    def show_changes(self, changes: list[tuple[Visit, npt.NDArray[np.uint8] | None]]) -> None:
+    def show_changes(self, changes: list[tuple[Sighting, npt.NDArray[np.uint8] | None]]) -> None:
         """A new row for each sighting that comes with its thumbnail (it just started); the others' rows refreshed."""
         for visit, picture in changes:
             if picture is not None:
@@ -109,13 +109,13 @@ class SightingsPanel(QTableWidget):
         found = {row: self.item(row, 2) for row in range(self.rowCount())}
         return {row: Path(item.data(SNAPSHOT)) for row, item in found.items() if item is not None and item.data(SNAPSHOT)}
 
-    def attach_snapshot(self, visit: Visit, files: SnapshotFiles) -> None:
+    def attach_snapshot(self, visit: Sighting, files: SnapshotFiles) -> None:
         """A sighting's auto snapshot is written after its row appears: link it to that row."""
         row = self.row_of(visit.visit_id)
         if row is not None:
             self._link(row, files.annotated)
 
-    def update_visit(self, visit: Visit) -> None:
+    def update_visit(self, visit: Sighting) -> None:
         """Best confidence, and the name when the visit's evidence now supports another (unless the user taught it)."""
         row = self.row_of(visit.visit_id)
         if row is None:

@@ -76,8 +76,8 @@ UPSERT = (f"INSERT INTO sightings ({', '.join(COLUMNS)}) VALUES ({', '.join(':' 
 
 
 @dataclass(frozen=True)
-class Sighting:
-    """One row, as readers see it. Times are Unix seconds (UTC); lineage runs from the taxon up."""
+class StoredSighting:
+    """A sighting as the database holds it: one row, as readers see it. Times are Unix seconds (UTC); lineage runs from the taxon up."""
 
     id: str
     camera: str
@@ -282,7 +282,7 @@ class SightingDatabase:
             raise UserError(f"{lost} sighting record(s) could not be written to {self.path} (its disk is full or failing): they are lost.")
 
     # ---- reading ------------------------------------------------------------------------
-    def query(self, query: SightingQuery | None = None) -> list[Sighting]:
+    def query(self, query: SightingQuery | None = None) -> list[StoredSighting]:
         """Matching sightings, newest first."""
         q = query or SightingQuery()
         where: list[str] = ["1 = 1"]
@@ -324,9 +324,9 @@ class SightingDatabase:
             return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
 
     @staticmethod
-    def _row(values: Sequence[object]) -> Sighting:
+    def _row(values: Sequence[object]) -> StoredSighting:
         row = dict(zip(COLUMNS, values, strict=True))
         row["lineage"] = tuple(tuple(pair) for pair in json.loads(str(row["lineage"])))
         row["models"] = json.loads(str(row["models"]))
         row["common_names"] = tuple(json.loads(str(row["common_names"])))
-        return Sighting(**row)  # type: ignore[arg-type]
+        return StoredSighting(**row)  # type: ignore[arg-type]

@@ -49,7 +49,7 @@ from livespecies.errors import UserError
 from livespecies.inference.contract import RANK_ORDER, Rank
 from livespecies.redaction import public_camera  # a camera by its source URL: scheme, host and path only
 from livespecies.sightings.records import SightingRecord
-from livespecies.sightings.visits import Visit
+from livespecies.sightings.visits import Sighting
 from livespecies.validation import (
     RULE,
     SENTENCE,
@@ -179,12 +179,12 @@ def camera_slug(camera: str) -> str:
     return topic_slug(public_camera(camera), "camera")
 
 
-def species_slug(visit: Visit) -> str:
+def species_slug(visit: Sighting) -> str:
     slug = topic_slug(visit.key[1], "animal")
     return f"{slug}_taxon" if slug in RESERVED_LEVELS else slug
 
 
-def rule_matches(rule: AlertRule, visit: Visit) -> bool:
+def rule_matches(rule: AlertRule, visit: Sighting) -> bool:
     """Whether a sighting, as named now, is one the camera's rule asks to hear about."""
     if visit.best_confidence < rule.min_confidence:
         return False

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
 from livespecies.sightings.snapshots import SnapshotFiles
-from livespecies.sightings.visits import Visit
+from livespecies.sightings.visits import Sighting
 
 RecordKind = Literal["started", "renamed", "snapshot", "ended"]
 
@@ -30,7 +30,7 @@ class SightingRecord:
     sighting_id: str  # unique across cameras and runs: the database's key, MQTT's id
     camera: str  # the camera's name (its redacted source when it has none)
     kind: RecordKind
-    visit: Visit
+    visit: Sighting
     snapshot: SnapshotFiles | None
     models: dict[str, str] = field(default_factory=dict)  # role → model id of the models that made the answers
 

@@ -34,7 +34,7 @@ from livespecies.pipeline import LiveResult
 from livespecies.sightings.recorder import Recorder
 from livespecies.sightings.records import ProgressSink, RecordKind, SightingProgress, SightingRecord, SightingSink
 from livespecies.sightings.snapshots import SnapshotFiles, save_snapshot
-from livespecies.sightings.visits import Sighted, Visit, VisitEvent, end_all, update_visits
+from livespecies.sightings.visits import NamedTrack, Sighting, SightingEvent, end_all, update_visits
 from livespecies.types import Frame, Prediction, Result
 
 GONE_AFTER = 20.0  # seconds without the animal before its visit ends
@@ -64,8 +64,8 @@ def snapshot_due(state: SnapshotState | None, confidence: float, key: tuple[str,
     return confidence >= state.confidence + margin or key != state.key
 
 
-def progress_due(open_visits: Mapping[int, Visit], stored: Mapping[int, tuple[float, int]], last_write: float, now: float,
-                 every: float = PROGRESS_EVERY) -> list[Visit]:  # fmt: skip
+def progress_due(open_visits: Mapping[int, Sighting], stored: Mapping[int, tuple[float, int]], last_write: float, now: float,
+                 every: float = PROGRESS_EVERY) -> list[Sighting]:  # fmt: skip
     """The open visits whose progress is stored now: none until ``every`` seconds after the camera's last progress
     write, then each visit at least ``every`` seconds old (its start was just recorded) whose last sighting or frame
     count moved since it was last stored (``stored``: visit id → (last_seen_at, frames)). Times on the frames' clock."""
@@ -74,9 +74,9 @@ def progress_due(open_visits: Mapping[int, Visit], stored: Mapping[int, tuple[fl
     return [v for v in open_visits.values() if now - v.started >= every and stored.get(v.visit_id) != (v.last_seen_at, v.frames)]
 
 
-def sighted_in(live: LiveResult) -> list[Sighted]:
+def sighted_in(live: LiveResult) -> list[NamedTrack]:
     """The named animals of one result, as the visit rule takes them."""
-    return [Sighted(track, (a.taxon.rank, a.taxon.name), a.label, p.confidence, tuple((t.rank, t.name) for t in a.lineage),
+    return [NamedTrack(track, (a.taxon.rank, a.taxon.name), a.label, p.confidence, tuple((t.rank, t.name) for t in a.lineage),
                     common_names(a)) for p, track, a in zip(live.result.predictions, live.track_ids, live.visit_answers, strict=True)]  # fmt: skip
 
 
@@ -86,14 +86,14 @@ def common_names(answer: Prediction) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t.common_name for t in (answer.taxon, *answer.lineage) if t.common_name))
 
 
-def confidence_in(live: LiveResult, visit: Visit) -> float:
+def confidence_in(live: LiveResult, visit: Sighting) -> float:
     """How clearly this frame shows the visit's animal *as what the visit is called*: a frame where one of its
     tracks is only "mammal" (perhaps another animal that joined on that coarse answer) does not count."""
     return max((p.confidence for p, track, answer in zip(live.result.predictions, live.track_ids, live.visit_answers, strict=True)
                 if track in visit.tracks and visit.key in {(t.rank, t.name) for t in (answer.taxon, *answer.lineage)}), default=0.0)  # fmt: skip
 
 
-def thumbnail(live: LiveResult, visit: Visit) -> Pixels:
+def thumbnail(live: LiveResult, visit: Sighting) -> Pixels:
     """The visit's animal cut from the frame (the whole frame for a whole-frame answer)."""
     for prediction, track in zip(live.result.predictions, live.track_ids, strict=True):
         if track in visit.tracks and prediction.box is not None:
@@ -102,7 +102,7 @@ def thumbnail(live: LiveResult, visit: Visit) -> Pixels:
     return live.frame.pixels
 
 
-def snapshot_result(live: LiveResult, visit: Visit) -> Result:
+def snapshot_result(live: LiveResult, visit: Sighting) -> Result:
     """The frame's result as a sighting's snapshot shows it: each animal under the answer its visit supports (what
     sightings are named after, not the frame's smoothed answer: "koala", not "unidentified mammal"), and the
     sighting's own tracks under the sighting's name. The drawn labels and the sidecar then say what the database,
@@ -135,7 +135,7 @@ class SightingsService:
         auto_snapshot: Callable[[], bool],
         model_ids: Callable[[], dict[str, str]],
         gone_after: float = GONE_AFTER,
-        on_snapshot: Callable[[Visit, SnapshotFiles], None] | None = None,
+        on_snapshot: Callable[[Sighting, SnapshotFiles], None] | None = None,
         first_visit_id: int = 1,
         evidence: dict[int, tuple[Frame, Prediction]] | None = None,
         max_evidence: int = MAX_EVIDENCE,
@@ -149,7 +149,7 @@ class SightingsService:
         self.model_ids = model_ids
         self.gone_after = gone_after
         self.on_snapshot = on_snapshot
-        self.open_visits: dict[int, Visit] = {}
+        self.open_visits: dict[int, Sighting] = {}
         self.next_visit = first_visit_id  # a window numbers visits across its sources, for its sightings panel
         self.sighting_ids: dict[int, str] = {}
         # The best frame and answer of each recent sighting, for the teach loop (bounded: the newest MAX_EVIDENCE).
@@ -164,7 +164,7 @@ class SightingsService:
         self._progress_failing = False  # on the recorder thread: a full disk is reported once, not every few seconds
 
     # ---- from results to events -------------------------------------------------------
-    def observe(self, live: LiveResult) -> list[VisitEvent]:
+    def observe(self, live: LiveResult) -> list[SightingEvent]:
         """Fold one result in; queue snapshots and records; return what happened (for a display)."""
         self.open_visits, events, self.next_visit = update_visits(self.open_visits, sighted_in(live), live.frame.timestamp,
                                                                   self.gone_after, self.next_visit, live.frame.wall_time)  # fmt: skip
@@ -193,7 +193,7 @@ class SightingsService:
         self._store_progress(live.frame.timestamp)
         return events
 
-    def close(self) -> list[VisitEvent]:
+    def close(self) -> list[SightingEvent]:
         """End every open visit (the source closed or the program stops) and record the ends."""
         events = end_all(self.open_visits)
         for event in events:
@@ -244,7 +244,7 @@ class SightingsService:
         if failure is not None and not was_failing:
             raise failure
 
-    def _record(self, kind: RecordKind, visit: Visit, snapshot: SnapshotFiles | None = None) -> None:
+    def _record(self, kind: RecordKind, visit: Sighting, snapshot: SnapshotFiles | None = None) -> None:
         record = SightingRecord(self.sighting_ids.get(visit.visit_id, ""), self.camera, kind, visit,
                                 snapshot or self.snapshot_of(visit.visit_id), self.model_ids())  # fmt: skip
         self.recorder.submit(lambda: self._send(record))
@@ -260,7 +260,7 @@ class SightingsService:
         if failure is not None:
             raise failure
 
-    def _save(self, live: LiveResult, visit: Visit, kind: RecordKind, replaces: SnapshotFiles | None) -> None:
+    def _save(self, live: LiveResult, visit: Sighting, kind: RecordKind, replaces: SnapshotFiles | None) -> None:
         """A sighting's snapshot, named after the sighting; then its record. A replaced snapshot's old files go once
         the new ones are written."""
         folder = self.snapshot_folder()
@@ -301,7 +301,7 @@ class SightingsService:
 
         self.recorder.submit(job)
 
-    def _forget(self, visit: Visit) -> None:
+    def _forget(self, visit: Sighting) -> None:
         self._stored.pop(visit.visit_id, None)
         with self._lock:
             self._snapshots.pop(visit.visit_id, None)

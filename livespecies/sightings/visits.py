@@ -29,8 +29,8 @@ TaxonKey = tuple[str, str]
 
 
 @dataclass(frozen=True)
-class Sighted:
-    """One tracked, named animal in one frame: its track, and the answer its visit's evidence supports so far."""
+class NamedTrack:
+    """One tracked, named animal in one frame: its track, and the answer its sighting's evidence supports so far."""
 
     track: int
     key: TaxonKey
@@ -41,9 +41,11 @@ class Sighted:
 
 
 @dataclass(frozen=True)
-class Visit:
-    """One animal's visit. ``started``/``last_seen`` are on the clock that decides when it ends (monotonic in the
-    live program, so a wall-clock jump never ends or stretches a visit); ``*_at`` are wall times, for records."""
+class Sighting:
+    """One animal's stay in view under one name, while it goes on (README, "Glossary"); ``visit_id`` numbers it
+    in its window or camera, the records' ``sighting_id`` names it everywhere. ``started``/``last_seen`` are on the
+    clock that decides when it ends (monotonic in the live program, so a wall-clock jump never ends or stretches a
+    sighting); ``*_at`` are wall times, for records."""
 
     visit_id: int
     key: TaxonKey
@@ -56,20 +58,20 @@ class Visit:
     lineage: tuple[TaxonKey, ...] = ()
     started_at: float = 0.0
     last_seen_at: float = 0.0
-    common_names: tuple[str, ...] = ()  # those of its lineage (see ``Sighted``): they change with it
+    common_names: tuple[str, ...] = ()  # those of its lineage (see ``NamedTrack``): they change with it
 
 
 @dataclass(frozen=True)
-class VisitEvent:
+class SightingEvent:
     kind: Literal["started", "renamed", "ended"]
-    visit: Visit
+    visit: Sighting
 
 
-def _related(s: Sighted, v: Visit) -> bool:
+def _related(s: NamedTrack, v: Sighting) -> bool:
     return s.key in v.lineage or v.key in s.lineage
 
 
-def _free_visit(visits: Mapping[int, Visit], s: Sighted, in_view: set[int]) -> Visit | None:
+def _free_visit(visits: Mapping[int, Sighting], s: NamedTrack, in_view: set[int]) -> Sighting | None:
     """The open visit a new track of ``s`` continues: one of a related taxon none of whose tracks is in view, the one
     seen last (on a coarse answer this is a guess, which a finer answer later corrects)."""
     free = [v for v in visits.values() if s.track not in v.tracks and not in_view & set(v.tracks) and _related(s, v)]
@@ -77,14 +79,14 @@ def _free_visit(visits: Mapping[int, Visit], s: Sighted, in_view: set[int]) -> V
 
 
 def update_visits(
-    open_visits: Mapping[int, Visit], sighted: Sequence[Sighted], now: float, gone_after: float, next_id: int, wall: float | None = None
-) -> tuple[dict[int, Visit], list[VisitEvent], int]:
+    open_visits: Mapping[int, Sighting], sighted: Sequence[NamedTrack], now: float, gone_after: float, next_id: int, wall: float | None = None
+) -> tuple[dict[int, Sighting], list[SightingEvent], int]:
     """Fold one frame's named animals into the open visits; return the open visits, what happened, and the next id.
 
     ``now`` is the clock visits end by (monotonic); ``wall`` the same moment as wall time (default: ``now``)."""
     wall = now if wall is None else wall
     visits = dict(open_visits)
-    events: list[VisitEvent] = []
+    events: list[SightingEvent] = []
     in_view = {s.track for s in sighted}
     owner = {track: vid for vid, v in visits.items() for track in v.tracks}
     for s in sorted(sighted, key=lambda s: s.track not in owner):  # known tracks first, so returning animals join the right visit
@@ -96,8 +98,8 @@ def update_visits(
                 visits[vid] = replace(free, tracks=(*free.tracks, s.track))
             else:
                 vid, next_id = next_id, next_id + 1
-                visits[vid] = Visit(vid, s.key, s.label, now, now, s.confidence, 0, (s.track,), s.lineage, wall, wall, s.common_names)
-                events.append(VisitEvent("started", visits[vid]))
+                visits[vid] = Sighting(vid, s.key, s.label, now, now, s.confidence, 0, (s.track,), s.lineage, wall, wall, s.common_names)
+                events.append(SightingEvent("started", visits[vid]))
             owner[s.track] = vid
             in_view.add(s.track)
         v = visits[vid]
@@ -106,9 +108,9 @@ def update_visits(
             home = _free_visit(visits, s, in_view - {s.track})
             if home is None:
                 vid, next_id = next_id, next_id + 1
-                visits[vid] = Visit(vid, s.key, s.label, now, now, s.confidence, 1, (s.track,), s.lineage, wall, wall, s.common_names)
+                visits[vid] = Sighting(vid, s.key, s.label, now, now, s.confidence, 1, (s.track,), s.lineage, wall, wall, s.common_names)
                 owner[s.track] = vid
-                events.append(VisitEvent("started", visits[vid]))
+                events.append(SightingEvent("started", visits[vid]))
                 continue
             # That animal's own sighting is open and none of its tracks in view: it came back, so it continues it.
             vid = home.visit_id
@@ -121,15 +123,15 @@ def update_visits(
                           best_confidence=max(v.best_confidence, s.confidence), frames=v.frames + 1,
                           common_names=s.common_names if s.lineage else v.common_names)  # fmt: skip
         if updated.key != v.key and v.frames:
-            events.append(VisitEvent("renamed", updated))
+            events.append(SightingEvent("renamed", updated))
         visits[vid] = updated
     for vid, v in list(visits.items()):
         if now - v.last_seen >= gone_after:
-            events.append(VisitEvent("ended", v))
+            events.append(SightingEvent("ended", v))
             del visits[vid]
     return visits, events, next_id
 
 
-def end_all(open_visits: Mapping[int, Visit]) -> list[VisitEvent]:
+def end_all(open_visits: Mapping[int, Sighting]) -> list[SightingEvent]:
     """Every open visit ended now: the source closed or the program stops (their last sighting is when they end)."""
-    return [VisitEvent("ended", v) for v in open_visits.values()]
+    return [SightingEvent("ended", v) for v in open_visits.values()]

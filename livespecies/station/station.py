@@ -31,7 +31,7 @@ from livespecies.pipeline import LivePipeline, LiveResult
 from livespecies.sightings.service import SightingsService
 from livespecies.sightings.snapshots import SnapshotFiles
 from livespecies.sightings.teach import teach_sighting
-from livespecies.sightings.visits import VisitEvent
+from livespecies.sightings.visits import SightingEvent
 from livespecies.station.stats import StationStats
 from livespecies.types import Frame, Result
 
@@ -47,7 +47,7 @@ class StationStep:
     """One frame through the station: its result (None when the gate let it pass) and what happened to sightings."""
 
     live: LiveResult | None
-    events: tuple[VisitEvent, ...]
+    events: tuple[SightingEvent, ...]
 
 
 class Station:
@@ -147,7 +147,7 @@ class Station:
         self.stats.processed_one(live)
         return live
 
-    def record(self, live: LiveResult) -> list[VisitEvent]:
+    def record(self, live: LiveResult) -> list[SightingEvent]:
         """Fold a result into the sightings (snapshots and records are queued, never waited for)."""
         if self.service is None:
             return []
@@ -221,6 +221,6 @@ class Station:
         """The number the next sighting would get (a window numbers sightings across its sources); None: no sightings."""
         return self.service.next_visit if self.service is not None else None
 
-    def close(self) -> list[VisitEvent]:
+    def close(self) -> list[SightingEvent]:
         """End the open sightings (the source goes, or the program stops)."""
         return self.service.close() if self.service is not None else []

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import IO
 
 from livespecies.errors import UserError
-from livespecies.sightings.database import Sighting, SightingDatabase, SightingQuery
+from livespecies.sightings.database import SightingDatabase, SightingQuery, StoredSighting
 from livespecies.sightings.log import iso
 from livespecies.spreadsheet_safe import safe_row
 
@@ -131,7 +131,7 @@ def run_sightings(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def write_sightings(rows: list[Sighting], fmt: str, out: IO[str]) -> None:
+def write_sightings(rows: list[StoredSighting], fmt: str, out: IO[str]) -> None:
     if fmt == "json":
         for row in rows:
             out.write(json.dumps(row.as_dict(), ensure_ascii=False) + "\n")
@@ -149,7 +149,7 @@ def write_sightings(rows: list[Sighting], fmt: str, out: IO[str]) -> None:
         out.write("(no sightings match)\n")
 
 
-def table_row(row: Sighting) -> tuple[str, ...]:
+def table_row(row: StoredSighting) -> tuple[str, ...]:
     return (iso(row.started_at), iso(row.ended_at) if row.ended_at else "", row.camera, row.label, row.taxon_rank,
             f"{row.best_confidence:.0%}", str(row.frames), row.status)  # fmt: skip
 

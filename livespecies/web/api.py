@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from livespecies.redaction import redact_text
-from livespecies.sightings.database import Sighting, SightingQuery
+from livespecies.sightings.database import SightingQuery, StoredSighting
 from livespecies.web.filters import query_from_params
 from livespecies.web.site import Site
 from livespecies.web.summaries import merge_cameras
@@ -52,7 +52,7 @@ class Api:
             Route("/api/cameras", self.cameras, methods=["GET"]),
         ]
 
-    def _sighting(self, s: Sighting) -> dict[str, object]:
+    def _sighting(self, s: StoredSighting) -> dict[str, object]:
         return s.as_dict() | {
             "page_url": f"/sighting/{s.id}",
             "snapshot_url": self.site.snapshot_url(s.snapshot),

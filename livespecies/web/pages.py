@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from livespecies.sightings.database import Sighting, SightingQuery
+from livespecies.sightings.database import SightingQuery, StoredSighting
 from livespecies.web.formatting import badge, state_rows
 from livespecies.web.site import Site
 from livespecies.web.summaries import day_summary, group_by_species, merge_cameras, parse_day
@@ -28,9 +28,9 @@ class CameraPanel:
     state: str
     state_class: str
     rows: list[tuple[str, str]]
-    today: list[Sighting]  # the newest of today's, at most CAMERA_CARDS
+    today: list[StoredSighting]  # the newest of today's, at most CAMERA_CARDS
     today_count: int
-    last: Sighting | None
+    last: StoredSighting | None
 
 
 class Pages:
@@ -66,7 +66,7 @@ class Pages:
         panels = [self._panel(name, state, today) for name, state in merge_cameras(self.site.camera_states(), self.site.store.cameras())]
         return self._render(request, "cameras.html", panels=panels, refresh=REFRESH_SECONDS)
 
-    def _panel(self, name: str, state: dict[str, object] | None, today: list[Sighting]) -> CameraPanel:
+    def _panel(self, name: str, state: dict[str, object] | None, today: list[StoredSighting]) -> CameraPanel:
         mine = [s for s in today if s.camera == name]
         last = mine[0] if mine else next(iter(self.site.store.query(SightingQuery(camera=name, limit=1))), None)
         if state is None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from starlette.templating import Jinja2Templates
 
-from livespecies.sightings.database import Sighting, SightingQuery
+from livespecies.sightings.database import SightingQuery, StoredSighting
 from livespecies.web.files import snapshot_url, thumbnail_url
 from livespecies.web.store import SightingStore
 from livespecies.web.summaries import day_bounds, local_day
@@ -28,7 +28,7 @@ class Site:
     def today(self) -> date:
         return local_day(self.clock())
 
-    def day_sightings(self, day: date, camera: str | None = None) -> list[Sighting]:
+    def day_sightings(self, day: date, camera: str | None = None) -> list[StoredSighting]:
         """Sightings that overlap the local day, newest first (one that ran over midnight belongs to both days)."""
         since, until = day_bounds(day)
         return self.store.query(SightingQuery(camera=camera, since=since, until=until))
@@ -39,6 +39,6 @@ class Site:
     def thumbnail_url(self, stored: str | None) -> str | None:
         return thumbnail_url(self.snapshot_root, stored)
 
-    def viewable(self, sighting: Sighting) -> bool:
+    def viewable(self, sighting: StoredSighting) -> bool:
         """Whether the page can show this sighting's snapshot (it exists and lies in the served folder)."""
         return self.thumbnail_url(sighting.snapshot) is not None

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from livespecies.errors import UserError
-from livespecies.sightings.database import Sighting, SightingDatabase, SightingQuery
+from livespecies.sightings.database import SightingDatabase, SightingQuery, StoredSighting
 
 
 class DatabaseUnavailable(UserError):
@@ -38,7 +38,7 @@ class SightingStore:
                     raise DatabaseUnavailable(str(exc)) from None
             return self._db
 
-    def query(self, query: SightingQuery | None = None) -> list[Sighting]:
+    def query(self, query: SightingQuery | None = None) -> list[StoredSighting]:
         db = self._database()
         with self._readable():
             return db.query(query) if db is not None else []
@@ -56,7 +56,7 @@ class SightingStore:
         except sqlite3.DatabaseError as exc:
             raise DatabaseUnavailable(f"{self.path} is not a usable sightings database ({exc}).") from None
 
-    def get(self, sighting_id: str) -> Sighting | None:
+    def get(self, sighting_id: str) -> StoredSighting | None:
         # The database has no lookup by id yet; a full read is fine at the size of one site's sightings.
         return next((s for s in self.query() if s.id == sighting_id), None)
 

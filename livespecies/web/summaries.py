@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
 from livespecies.errors import UserError
-from livespecies.sightings.database import Sighting
+from livespecies.sightings.database import StoredSighting
 
 TaxonKey = tuple[str, str]
-Viewable = Callable[[Sighting], bool]  # whether the page can show a sighting's snapshot
+Viewable = Callable[[StoredSighting], bool]  # whether the page can show a sighting's snapshot
 
 
-def has_snapshot(sighting: Sighting) -> bool:
+def has_snapshot(sighting: StoredSighting) -> bool:
     return bool(sighting.snapshot)
 
 
@@ -61,8 +61,8 @@ class SpeciesGroup:
     first_seen: float
     last_seen: float
     cameras: tuple[str, ...]
-    best: Sighting | None  # the most confident sighting whose snapshot the page can show
-    sightings: tuple[Sighting, ...]  # newest first
+    best: StoredSighting | None  # the most confident sighting whose snapshot the page can show
+    sightings: tuple[StoredSighting, ...]  # newest first
 
     @property
     def rank(self) -> str:
@@ -73,9 +73,9 @@ class SpeciesGroup:
         return self.key[1]
 
 
-def group_by_species(sightings: Iterable[Sighting], viewable: Viewable = has_snapshot) -> list[SpeciesGroup]:
+def group_by_species(sightings: Iterable[StoredSighting], viewable: Viewable = has_snapshot) -> list[SpeciesGroup]:
     """One group per taxon (rank and name, so "Ursus" the genus never merges with a species), most seen first."""
-    groups: dict[TaxonKey, list[Sighting]] = {}
+    groups: dict[TaxonKey, list[StoredSighting]] = {}
     for s in sightings:
         groups.setdefault((s.taxon_rank, s.taxon_name), []).append(s)
     result = []
@@ -96,7 +96,7 @@ def group_by_species(sightings: Iterable[Sighting], viewable: Viewable = has_sna
     return sorted(result, key=lambda g: (-g.count, g.label.casefold(), g.key))
 
 
-def best_snapshot(sightings: Iterable[Sighting], viewable: Viewable = has_snapshot) -> Sighting | None:
+def best_snapshot(sightings: Iterable[StoredSighting], viewable: Viewable = has_snapshot) -> StoredSighting | None:
     """The sighting whose snapshot to show for a group: the most confident one whose snapshot can be shown (a file
     that lies outside the served folder would be an empty frame), the later one on a tie."""
     with_snapshot = [s for s in sightings if viewable(s)]
@@ -113,9 +113,9 @@ class CameraTotal:
     last_seen: float
 
 
-def camera_totals(sightings: Iterable[Sighting]) -> list[CameraTotal]:
+def camera_totals(sightings: Iterable[StoredSighting]) -> list[CameraTotal]:
     """Per camera: how many sightings, of how many taxa, over how many frames; cameras by name."""
-    by_camera: dict[str, list[Sighting]] = {}
+    by_camera: dict[str, list[StoredSighting]] = {}
     for s in sightings:
         by_camera.setdefault(s.camera, []).append(s)
     return [
@@ -139,7 +139,7 @@ class DaySummary:
     cameras: list[CameraTotal]
 
 
-def day_summary(day: date, sightings: Sequence[Sighting], viewable: Viewable = has_snapshot) -> DaySummary:
+def day_summary(day: date, sightings: Sequence[StoredSighting], viewable: Viewable = has_snapshot) -> DaySummary:
     """The daily summary of the sightings that overlap ``day`` (the caller queries them with :func:`day_bounds`)."""
     return DaySummary(day, len(sightings), group_by_species(sightings, viewable), camera_totals(sightings))
 

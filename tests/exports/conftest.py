@@ -11,10 +11,10 @@ import pytest
 from livespecies.capture.image_file import load_image
 from livespecies.inference.engine import Recognizer
 from livespecies.overlay.draw import draw_overlay, overlay_items
-from livespecies.sightings.database import Sighting, SightingDatabase
+from livespecies.sightings.database import SightingDatabase, StoredSighting
 from livespecies.sightings.records import SightingRecord
 from livespecies.sightings.snapshots import save_snapshot
-from livespecies.sightings.visits import Visit
+from livespecies.sightings.visits import Sighting
 from livespecies.types import Frame
 
 T0 = 1_717_225_200.0  # 2024-06-01T07:00:00Z
@@ -26,13 +26,13 @@ DOG = (("breed", "German shepherd"), ("species", "Canis familiaris"), ("genus", 
 BEAR = (("species", "Ursus maritimus"), ("genus", "Ursus"), ("family", "Ursidae"), ("class", "Mammalia"), ("kingdom", "Animalia"))
 
 
-def sighting(**changes: object) -> Sighting:
+def sighting(**changes: object) -> StoredSighting:
     """A database row as readers get it, for the row-building tables."""
     values: dict[str, object] = dict(id="s1", camera=NORTH, status="ended", started_at=T0 + 0.7, last_seen_at=T0 + 30.2, ended_at=T0 + 30.2,
                                      taxon_rank="species", taxon_name="Ursus maritimus", label="polar bear", lineage=BEAR,
                                      best_confidence=0.93, frames=12, snapshot=None, raw_snapshot=None, sidecar=None,
                                      models={"classifier": "c@1", "detector": "d@2"})  # fmt: skip
-    return Sighting(**(values | changes))  # type: ignore[arg-type]
+    return StoredSighting(**(values | changes))  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def record_shot(db: SightingDatabase, recognizer: Recognizer, photos: Path, fold
     result = recognizer.recognize(pixels)
     answer = result.predictions[shot.answer]
     lineage = tuple((t.rank, t.name) for t in answer.lineage)
-    visit = Visit(1, (answer.taxon.rank, answer.taxon.name), answer.label, 0.0, shot.seconds, answer.confidence, 7, (1,), lineage,
+    visit = Sighting(1, (answer.taxon.rank, answer.taxon.name), answer.label, 0.0, shot.seconds, answer.confidence, 7, (1,), lineage,
                   shot.start, shot.start + shot.seconds)  # fmt: skip
     files = None
     if shot.snapshot:

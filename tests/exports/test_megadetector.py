@@ -20,7 +20,7 @@ from livespecies.serialization import prediction_from_dict, prediction_to_dict
 from livespecies.sightings.database import SightingDatabase, SightingQuery
 from livespecies.sightings.records import SightingRecord
 from livespecies.sightings.snapshots import SnapshotFiles
-from livespecies.sightings.visits import Visit
+from livespecies.sightings.visits import Sighting
 from tests.exports.conftest import GATE, NORTH, SightingsFixture
 from tests.exports.md_format import assert_valid_batch_output
 
@@ -79,7 +79,7 @@ def test_a_damaged_sidecar_is_a_listed_failure(sightings: SightingsFixture, tmp_
     db = SightingDatabase(tmp_path / "s.db")
     broken = tmp_path / "broken.json"
     broken.write_text("{ not json")
-    visit = Visit(1, (bear.taxon_rank, bear.taxon_name), bear.label, 0.0, 1.0, 0.9, 1, (1,), bear.lineage, bear.started_at, bear.last_seen_at)
+    visit = Sighting(1, (bear.taxon_rank, bear.taxon_name), bear.label, 0.0, 1.0, 0.9, 1, (1,), bear.lineage, bear.started_at, bear.last_seen_at)
     files = SnapshotFiles(Path(str(bear.snapshot)), Path(str(bear.raw_snapshot)), broken)
     db.record(SightingRecord("lost", NORTH, "ended", visit, files))
     doc = json.loads(export(db, "megadetector", tmp_path / "out")[0].read_text())

@@ -10,12 +10,12 @@ import pytest
 from livespecies.gui.main_window import evidence_capacity
 from livespecies.gui.sightings_panel import MAX_ROWS, SightingsPanel
 from livespecies.sightings.snapshots import SnapshotFiles
-from livespecies.sightings.visits import Visit
+from livespecies.sightings.visits import Sighting
 from tests.gui.conftest import MakeWindow
 
 
-def visit(number: int, label: str = "koala") -> Visit:
-    return Visit(number, ("species", label), label, float(number), float(number), 0.8, 3, (number,), started_at=1.7e9 + number)
+def visit(number: int, label: str = "koala") -> Sighting:
+    return Sighting(number, ("species", label), label, float(number), float(number), 0.8, 3, (number,), started_at=1.7e9 + number)
 
 
 def test_the_panel_keeps_the_newest_rows_and_forgets_the_rest(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

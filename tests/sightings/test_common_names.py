@@ -21,7 +21,7 @@ from livespecies.sightings.database import SightingDatabase, SightingQuery
 from livespecies.sightings.recorder import Recorder
 from livespecies.sightings.records import SightingRecord
 from livespecies.sightings.service import SightingsService
-from livespecies.sightings.visits import Visit
+from livespecies.sightings.visits import Sighting
 from livespecies.types import Frame
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,7 +80,7 @@ def test_a_database_from_before_common_names_is_still_read_and_written(tmp_path:
     path = tmp_path / "old.db"
     db = SightingDatabase(path)
     bear = (("species", "Ursus maritimus"), ("genus", "Ursus"), ("class", "Mammalia"))
-    db.record(SightingRecord("old", "north", "ended", Visit(1, bear[0], "polar bear", 0.0, 5.0, 0.9, 3, (1,), bear, 10.0, 15.0), None))
+    db.record(SightingRecord("old", "north", "ended", Sighting(1, bear[0], "polar bear", 0.0, 5.0, 0.9, 3, (1,), bear, 10.0, 15.0), None))
     db.close()
     with sqlite3.connect(path) as raw:
         raw.execute("ALTER TABLE sightings DROP COLUMN common_names")
@@ -89,7 +89,7 @@ def test_a_database_from_before_common_names_is_still_read_and_written(tmp_path:
     reader.close()
     writer = SightingDatabase(path)
     names = ("polar bear", "bear", "mammal")
-    writer.record(SightingRecord("new", "north", "ended", Visit(1, bear[0], "polar bear", 0.0, 5.0, 0.9, 3, (1,), bear, 20.0, 25.0, names), None))
+    writer.record(SightingRecord("new", "north", "ended", Sighting(1, bear[0], "polar bear", 0.0, 5.0, 0.9, 3, (1,), bear, 20.0, 25.0, names), None))
     assert [r.id for r in writer.query(SightingQuery(species="bear"))] == ["new"]  # the old row knows no common names
     assert [r.id for r in writer.query(SightingQuery(species="ursus"))] == ["new", "old"]
     writer.close()

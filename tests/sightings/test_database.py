@@ -16,15 +16,15 @@ from livespecies.errors import UserError
 from livespecies.sightings.database import SightingDatabase, SightingQuery
 from livespecies.sightings.records import SightingRecord
 from livespecies.sightings.snapshots import SnapshotFiles
-from livespecies.sightings.visits import Visit
+from livespecies.sightings.visits import Sighting
 
 ROOT = Path(__file__).resolve().parents[2]
 BEAR = (("species", "Ursus maritimus"), ("genus", "Ursus"), ("class", "Mammalia"), ("kingdom", "Animalia"))
 HEN = (("species", "Gallus gallus"), ("genus", "Gallus"), ("class", "Aves"), ("kingdom", "Animalia"))
 
 
-def visit(key: tuple[str, str], label: str, lineage: tuple[tuple[str, str], ...], started: float, last: float) -> Visit:
-    return Visit(1, key, label, started, last, 0.9, 5, (1,), lineage, started, last)
+def visit(key: tuple[str, str], label: str, lineage: tuple[tuple[str, str], ...], started: float, last: float) -> Sighting:
+    return Sighting(1, key, label, started, last, 0.9, 5, (1,), lineage, started, last)
 
 
 def files(folder: Path, stem: str) -> SnapshotFiles:
@@ -73,11 +73,11 @@ import sys, time
 sys.path.insert(0, {str(ROOT)!r})
 from livespecies.sightings.database import SightingDatabase
 from livespecies.sightings.records import SightingRecord
-from livespecies.sightings.visits import Visit
+from livespecies.sightings.visits import Sighting
 db = SightingDatabase(__import__('pathlib').Path({str(path)!r}))
 lineage = (("species", "Ursus maritimus"), ("kingdom", "Animalia"))
 for i in range(1000000):
-    v = Visit(i, lineage[0], "polar bear", float(i), float(i), 0.9, 1, (i,), lineage, float(i), float(i) + 1)
+    v = Sighting(i, lineage[0], "polar bear", float(i), float(i), 0.9, 1, (i,), lineage, float(i), float(i) + 1)
     db.record(SightingRecord(f"s{{i}}", "north", "started", v, None))
     db.record(SightingRecord(f"s{{i}}", "north", "ended", v, None))
     db.record(SightingRecord(f"t{{i}}", "north", "started", v, None))  # left open: its end never comes

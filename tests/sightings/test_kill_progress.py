@@ -9,13 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from livespecies.sightings.database import Sighting, SightingDatabase
+from livespecies.sightings.database import SightingDatabase, StoredSighting
 from tests.watch.streams import scene_frames, wait_until, write_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def open_rows(path: Path) -> list[Sighting]:
+def open_rows(path: Path) -> list[StoredSighting]:
     if not path.exists():
         return []
     database = SightingDatabase(path, readonly=True)

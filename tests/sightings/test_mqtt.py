@@ -38,7 +38,7 @@ from livespecies.sightings.mqtt import (
 )
 from livespecies.sightings.records import RecordKind, SightingRecord
 from livespecies.sightings.snapshots import SnapshotFiles
-from livespecies.sightings.visits import TaxonKey, Visit
+from livespecies.sightings.visits import Sighting, TaxonKey
 from tests.servers.mosquitto import Mosquitto, Subscriber, free_port, mosquitto_binary
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,12 +49,12 @@ HEN = (("species", "Gallus gallus"), ("genus", "Gallus"), ("class", "Aves"), ("k
 LABELS = {"Ursus maritimus": "polar bear", "Ursus": "Ursus (genus)", "Mammalia": "unidentified mammal", "Gallus gallus": "hen"}
 
 
-def visit(lineage: tuple[TaxonKey, ...], t: float, confidence: float = 0.9, started: float = 0.0) -> Visit:
+def visit(lineage: tuple[TaxonKey, ...], t: float, confidence: float = 0.9, started: float = 0.0) -> Sighting:
     label = LABELS.get(lineage[0][1], lineage[0][1])
-    return Visit(1, lineage[0], label, started, t, confidence, 5, (1,), lineage, WALL + started, WALL + t)
+    return Sighting(1, lineage[0], label, started, t, confidence, 5, (1,), lineage, WALL + started, WALL + t)
 
 
-def rec(sid: str, kind: RecordKind, v: Visit, camera: str = "garden", snapshot: SnapshotFiles | None = None) -> SightingRecord:
+def rec(sid: str, kind: RecordKind, v: Sighting, camera: str = "garden", snapshot: SnapshotFiles | None = None) -> SightingRecord:
     return SightingRecord(sid, camera, kind, v, snapshot, {"classifier": "mobilenet-v3"})
 
 

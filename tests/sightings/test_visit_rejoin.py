@@ -15,10 +15,10 @@ from bench.bench_replay import read_clip
 from livespecies.inference.engine import Recognizer
 from livespecies.overlay.draw import overlay_items
 from livespecies.pipeline import LivePipeline, LiveResult
-from livespecies.sightings.database import Sighting, SightingDatabase
+from livespecies.sightings.database import SightingDatabase, StoredSighting
 from livespecies.sightings.recorder import Recorder
 from livespecies.sightings.service import SightingsService, named_as, sighted_in, snapshot_result
-from livespecies.sightings.visits import Sighted, Visit, update_visits
+from livespecies.sightings.visits import NamedTrack, Sighting, update_visits
 from livespecies.types import Box, Frame, Prediction, Result, Taxon
 from livespecies.watch.config import Motion
 from livespecies.watch.motion import MotionGate
@@ -32,31 +32,31 @@ PARROTS, PSITTACIDAE = ("order", "Psittaciformes"), ("family", "Psittacidae")
 CHICKEN_KEY = ("subspecies", "Gallus gallus domesticus")
 
 
-def bear(track: int) -> Sighted:
-    return Sighted(track, BEAR_KEY, "polar bear", 0.9, (BEAR_KEY, ("genus", "Ursus"), MAMMAL, ANIMAL))
+def bear(track: int) -> NamedTrack:
+    return NamedTrack(track, BEAR_KEY, "polar bear", 0.9, (BEAR_KEY, ("genus", "Ursus"), MAMMAL, ANIMAL))
 
 
-def koala(track: int) -> Sighted:
-    return Sighted(track, KOALA_KEY, "koala", 0.9, (KOALA_KEY, MAMMAL, ANIMAL))
+def koala(track: int) -> NamedTrack:
+    return NamedTrack(track, KOALA_KEY, "koala", 0.9, (KOALA_KEY, MAMMAL, ANIMAL))
 
 
-def mammal(track: int) -> Sighted:
-    return Sighted(track, MAMMAL, "unidentified mammal", 0.95, (MAMMAL, ANIMAL))
+def mammal(track: int) -> NamedTrack:
+    return NamedTrack(track, MAMMAL, "unidentified mammal", 0.95, (MAMMAL, ANIMAL))
 
 
-def bird(track: int) -> Sighted:
-    return Sighted(track, BIRD, "unidentified bird", 0.95, (BIRD, ANIMAL))
+def bird(track: int) -> NamedTrack:
+    return NamedTrack(track, BIRD, "unidentified bird", 0.95, (BIRD, ANIMAL))
 
 
-def macaw(track: int, key: tuple[str, str] = ARA) -> Sighted:
+def macaw(track: int, key: tuple[str, str] = ARA) -> NamedTrack:
     above = {ARA_MACAO: (ARA_MACAO, ARA), ARA: (ARA,), PSITTACIDAE: (), PARROTS: ()}[key]
     lineage = (*above, PSITTACIDAE, PARROTS, BIRD, ANIMAL)
-    return Sighted(track, key, {ARA_MACAO: "scarlet macaw", ARA: "Ara", PSITTACIDAE: "Psittacidae", PARROTS: "parrot"}[key], 0.8,
+    return NamedTrack(track, key, {ARA_MACAO: "scarlet macaw", ARA: "Ara", PSITTACIDAE: "Psittacidae", PARROTS: "parrot"}[key], 0.8,
                    lineage[lineage.index(key):])  # fmt: skip
 
 
-def chicken(track: int) -> Sighted:
-    return Sighted(track, CHICKEN_KEY, "Domestic Chicken", 0.9, (CHICKEN_KEY, ("species", "Gallus gallus"), BIRD, ANIMAL))
+def chicken(track: int) -> NamedTrack:
+    return NamedTrack(track, CHICKEN_KEY, "Domestic Chicken", 0.9, (CHICKEN_KEY, ("species", "Gallus gallus"), BIRD, ANIMAL))
 
 
 @pytest.mark.parametrize(
@@ -103,7 +103,7 @@ RATE = 4.0  # results per second, about what the watcher gets on a 2-core machin
 
 @dataclass(frozen=True)
 class Replayed:
-    sightings: list[Sighting]
+    sightings: list[StoredSighting]
     starts: list[tuple[float, str, str]]  # (time, label, the open sightings of a compatible taxon it could have continued)
     errors: list[str]
 
@@ -113,7 +113,7 @@ def looped(clip: list[Frame], loops: int) -> list[Frame]:
     return [Frame(n * len(clip) + f.seq, f.timestamp + n * period, f.wall_time + n * period, f.pixels) for n in range(loops) for f in clip]
 
 
-def _free_compatible(visits: dict[int, Visit], live: LiveResult, sighted: Sighted) -> str:
+def _free_compatible(visits: dict[int, Sighting], live: LiveResult, sighted: NamedTrack) -> str:
     """The names of the open sightings of a compatible taxon none of whose tracks is in view, if any."""
     in_view = set(live.track_ids)
     return ", ".join(v.label for v in visits.values() if not in_view & set(v.tracks) and (sighted.key in v.lineage or v.key in sighted.lineage))
@@ -189,7 +189,7 @@ def test_a_snapshot_draws_each_animal_under_its_sightings_name() -> None:
     answer = Prediction(KOALA, 0.81, (KOALA, MAMMALIA), Box(0.0, 0.0, 0.4, 0.4), 0.8)
     frame = Frame(1, 10.0, 1_790_000_010.0, np.zeros((40, 60, 3), np.uint8))
     live = LiveResult(frame, Result(60, 40, (shown,)), (5,), 10.0, 10.0, 0.7, (answer,))
-    visit = Visit(1, ("species", "Phascolarctos cinereus"), "koala", 0.0, 10.0, 0.9, 3, (5,), (("species", "Phascolarctos cinereus"),))
+    visit = Sighting(1, ("species", "Phascolarctos cinereus"), "koala", 0.0, 10.0, 0.9, 3, (5,), (("species", "Phascolarctos cinereus"),))
     (drawn,) = snapshot_result(live, visit).predictions
     assert (drawn.label, drawn.box, drawn.detector_score) == ("koala", shown.box, 0.9)
     assert overlay_items(snapshot_result(live, visit))[0].title.startswith("koala ")

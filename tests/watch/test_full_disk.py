@@ -28,13 +28,13 @@ CHILD = textwrap.dedent("""
     from livespecies.errors import UserError
     from livespecies.sightings.database import SightingDatabase
     from livespecies.sightings.records import SightingRecord
-    from livespecies.sightings.visits import Visit
+    from livespecies.sightings.visits import Sighting
 
     path, then = Path(sys.argv[1]), sys.argv[2]
     database = SightingDatabase(path)
 
     def record(sighting, kind, seen):
-        visit = Visit(1, ("species", "Ursus maritimus"), "polar bear", 0.0, seen, 0.9, int(seen), started_at=1000.0,
+        visit = Sighting(1, ("species", "Ursus maritimus"), "polar bear", 0.0, seen, 0.9, int(seen), started_at=1000.0,
                       last_seen_at=1000.0 + seen)
         database.record(SightingRecord(sighting, "gate", kind, visit, None, {"classifier": "m"}))
 

@@ -14,7 +14,7 @@ import pytest
 
 from livespecies.sightings.database import SightingDatabase
 from livespecies.sightings.records import SightingRecord
-from livespecies.sightings.visits import Visit
+from livespecies.sightings.visits import Sighting
 from livespecies.watch.commands import parse_time
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +29,7 @@ def database(tmp_path: Path) -> Path:
     for sid, camera, lineage, label, start in (("a", "north", BEAR, "polar bear", 1_790_000_000.0),
                                                ("b", "south", HEN, "hen", 1_790_000_100.0),
                                                ("c", "south", HEN[2:], "unidentified bird", 1_790_000_200.0)):  # fmt: skip
-        visit = Visit(1, lineage[0], label, start, start + 5, 0.91, 12, (1,), lineage, start, start + 5)
+        visit = Sighting(1, lineage[0], label, start, start + 5, 0.91, 12, (1,), lineage, start, start + 5)
         db.record(SightingRecord(sid, camera, "ended", visit, None, {"classifier": "m"}))
     db.close()
     return path

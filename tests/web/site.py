@@ -16,7 +16,7 @@ from livespecies.overlay.draw import draw_overlay, overlay_items
 from livespecies.sightings.database import SightingDatabase
 from livespecies.sightings.records import SightingRecord
 from livespecies.sightings.snapshots import SnapshotFiles, save_snapshot
-from livespecies.sightings.visits import Visit
+from livespecies.sightings.visits import Sighting
 from livespecies.types import Box, Frame, Prediction, Result, Taxon
 
 # Noon of a fixed day in this machine's zone: "today" for every test, whatever day and hour they run.
@@ -60,9 +60,9 @@ class SampleSite:
         ]  # fmt: skip
 
 
-def visit(lineage: tuple[Taxon, ...], label: str, started: float, last: float, confidence: float) -> Visit:
+def visit(lineage: tuple[Taxon, ...], label: str, started: float, last: float, confidence: float) -> Sighting:
     keys = tuple((t.rank, t.name) for t in lineage)
-    return Visit(1, keys[0], label, started, last, confidence, 12, (1,), keys, started, last)
+    return Sighting(1, keys[0], label, started, last, confidence, 12, (1,), keys, started, last)
 
 
 def _snapshot(folder: Path, photo: Path, lineage: tuple[Taxon, ...], when: float, label: str) -> SnapshotFiles:

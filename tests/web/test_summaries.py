@@ -11,7 +11,7 @@ import pytest
 
 from livespecies.errors import UserError
 from livespecies.redaction import redact_text
-from livespecies.sightings.database import Sighting, SightingQuery
+from livespecies.sightings.database import SightingQuery, StoredSighting
 from livespecies.web.filters import parse_moment, query_from_params
 from livespecies.web.formatting import badge, duration, state_class, state_rows
 from livespecies.web.summaries import best_snapshot, camera_totals, day_bounds, day_summary, group_by_species, local_day, merge_cameras, parse_day
@@ -21,8 +21,8 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 def sighting(id: str, camera: str = "north", key: tuple[str, str] = ("species", "Vulpes vulpes"), label: str = "red fox",
              start: float = 1000.0, last: float | None = None, confidence: float = 0.8, snapshot: str | None = "/s/a.jpg",
-             frames: int = 3) -> Sighting:  # fmt: skip
-    return Sighting(id, camera, "ended", start, last if last is not None else start + 10, last, key[0], key[1], label, (key,),
+             frames: int = 3) -> StoredSighting:  # fmt: skip
+    return StoredSighting(id, camera, "ended", start, last if last is not None else start + 10, last, key[0], key[1], label, (key,),
                     confidence, frames, snapshot, None, None, {})  # fmt: skip
 
 
@@ -83,7 +83,7 @@ URSUS = ("genus", "Ursus")
         ([sighting("none", snapshot=None)], [(("species", "Vulpes vulpes"), "red fox", 1, 1000.0, 1010.0, ("north",), None, ("none",))]),
     ],
 )  # fmt: skip
-def test_species_groups(sightings: list[Sighting], expected: list[tuple[object, ...]]) -> None:
+def test_species_groups(sightings: list[StoredSighting], expected: list[tuple[object, ...]]) -> None:
     got = [(g.key, g.label, g.count, g.first_seen, g.last_seen, g.cameras, g.best.id if g.best else None, tuple(s.id for s in g.sightings))
            for g in group_by_species(sightings)]  # fmt: skip
     assert got == expected
