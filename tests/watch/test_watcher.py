@@ -249,6 +249,8 @@ def test_an_animal_that_comes_and_goes_is_one_sighting_one_snapshot_one_new_one_
     [row] = [r for r in database.query() if r.id == sighting["id"]]
     database.close()
     assert row.status == "ended" and row.snapshot is not None and Path(row.snapshot).is_file()
+    # One sighting, one name, one snapshot: the picture's sidecar names the animal as the sighting does.
+    assert row.sidecar is not None and "polar bear" in [p["label"] for p in json.loads(Path(row.sidecar).read_text())["predictions"]]
     assert [m.payload for m in subscriber.received if m.topic == "livespecies/available"][-1] == b"offline"
 
 
