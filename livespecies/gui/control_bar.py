@@ -38,7 +38,7 @@ class ControlBar(QToolBar):
         self.threshold_slider.setRange(5, 99)
         self.threshold_slider.setFixedWidth(160)
         saved = preferences.threshold
-        self.threshold_slider.setValue(round(100 * (saved if saved is not None else options.threshold)))
+        self.threshold_slider.setValue(round(100 * (saved if saved is not None and not options.threshold_wins else options.threshold)))
         self.threshold_label = QLabel()
         self.threshold_slider.valueChanged.connect(self._threshold_moved)
         self._threshold_moved(self.threshold_slider.value())
@@ -109,6 +109,10 @@ class ControlBar(QToolBar):
         path, _ = QFileDialog.getOpenFileName(self.window(), "Classifier model", "", "ONNX models (*.onnx);;All files (*)")
         if path:
             self.model_chosen.emit(Path(path))
+
+    def set_threshold(self, threshold: float) -> None:
+        """Move the slider (a classifier that names its own threshold was put to use)."""
+        self.threshold_slider.setValue(round(100 * threshold))
 
     def show_models(self, model_ids: Sequence[str]) -> None:
         self.model_button.setToolTip("Models: " + ", ".join(model_ids))

@@ -1,8 +1,7 @@
 """The main window: pick a source, watch it with live labels, snapshot, and keep a list of sightings.
 
-The window sends commands (open a source, threshold, snapshot) and receives
-frames (polled, newest only), results and states (queued signals). It never
-reaches into the capture or inference loops and never waits on them.
+The window sends commands (open a source, threshold, snapshot) and receives frames (polled, newest only), results
+and states (queued signals). It never reaches into the capture or inference loops and never waits on them.
 
 Made of widgets (control_bar, status_line, error_banner, live_view, sightings_panel), each in its own module, and
 of what they drive: the source's Station through live_session, then recording, model_control and teach_loop.
@@ -106,6 +105,7 @@ class MainWindow(QMainWindow):
         bar.training_requested.connect(self.open_training)
         bar.examples_folder_requested.connect(teach.choose_folder)
         models.swapped.connect(bar.show_models)
+        models.threshold_offered.connect(bar.set_threshold)
         models.swapped.connect(self._restart_source)  # recognition restarts on the same source with the new model
         models.species_shown.connect(bar.show_species)
         models.changed.connect(self.model_changed)

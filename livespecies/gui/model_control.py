@@ -34,6 +34,7 @@ class ModelControl(QObject):
     species_shown = Signal(object)  # the species list now in use (a Path), or None: all species
     changed = Signal(str)  # the path of a classifier or specialist now in use
     refused = Signal(str)  # why a model file was not used
+    threshold_offered = Signal(float)  # a classifier put to use names its own threshold (chosen when it was trained)
 
     def __init__(self, options: WindowOptions, preferences: UiPreferences) -> None:
         super().__init__()
@@ -68,7 +69,12 @@ class ModelControl(QObject):
         self.options = replace(self.options, recognizer=recognizer, model_error=None)
         self.pipeline = LivePipeline(recognizer, follow=FollowSettings())
         self.swapped.emit(recognizer.classifier.model_ids)
-        self.notice.emit(f"Using {model.model_id} as the {role_of(model)} ({len(model.contract.labels)} classes)", 6000)
+        application = model.contract.application
+        own = application.threshold if application is not None and model.contract.scope is None else None
+        if own is not None:
+            self.threshold_offered.emit(own)
+        threshold = f"; its threshold {own:g}" if own is not None else ""
+        self.notice.emit(f"Using {model.model_id} as the {role_of(model)} ({len(model.contract.labels)} classes){threshold}", 6000)
         self.changed.emit(str(path))
 
     def use_species_list(self, path: Path | None) -> bool:

@@ -18,3 +18,6 @@ class WindowOptions:
     default_snapshot_folder: Path
     threshold: float
     policy: ReconnectPolicy | None = None
+    # The threshold was asked for (--threshold) or is the classifier's own (a trained model names one): it starts
+    # the slider instead of the last session's position.
+    threshold_wins: bool = False

@@ -243,6 +243,21 @@ def test_model_picker_adds_a_specialist_next_to_the_classifier(qtbot, make_windo
     assert window.error_text == ""
 
 
+def test_a_classifier_with_its_own_threshold_moves_the_slider_there(qtbot, make_window: MakeWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A model trained with ``python -m training`` names the threshold chosen on its validation frames."""
+    from livespecies.inference.contract import Application
+    from tests.tiny_models import contract, write_classifier
+
+    window = make_window()
+    window.threshold_slider.setValue(70)
+    with qtbot.waitSignal(window.model_changed, timeout=30000):
+        window.use_classifier(write_classifier(tmp_path / "own.onnx", metadata=contract(3, application=Application("detector-crops", 0.15, 0.85))))
+    assert window.threshold == 0.85 and "its threshold 0.85" in window.notice_label.text()
+    with qtbot.waitSignal(window.model_changed, timeout=30000):
+        window.use_classifier(write_classifier(tmp_path / "plain.onnx", metadata=contract(3)))
+    assert window.threshold == 0.85  # a model without one leaves the slider where it is
+
+
 def test_species_list_in_the_window_applies_without_a_restart_and_is_remembered(qtbot, make_window: MakeWindow, photos: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     window = make_window()
     window.open_source(str(single_photo_folder(photos, tmp_path, "animals/explore_world_animals-polar_bear.webp")))
