@@ -84,7 +84,7 @@ def specialist_paths(args: argparse.Namespace) -> list[Path]:
 
 def build_parser() -> argparse.ArgumentParser:
     from livespecies.batch.formats import FORMATS
-    from livespecies.inference.defaults import default_classifier, default_detector
+    from livespecies.inference.defaults import default_classifier, default_detector, float_detector
     from livespecies.inference.engine import DEFAULT_THRESHOLD, EngineSettings
 
     defaults = EngineSettings()
@@ -148,7 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="when the detector finds nothing, report nothing instead of classifying the whole image")
     classify.add_argument("--model", type=Path, default=None, help=f"classifier ONNX file (default {default_classifier()})")
     add_recognition_arguments(classify)
-    classify.add_argument("--detector", type=Path, default=None, help=f"detector ONNX file (default {default_detector()})")
+    classify.add_argument("--detector", type=Path, default=None,
+                          help=f"detector ONNX file (default {default_detector()}; the float model, slower: {float_detector()})")
     classify.add_argument("--jobs", "-j", type=_positive_int, default=None,
                           help="photos worked on at once (default: one per core)")
     classify.add_argument("--threads", type=_positive_int, default=None,

@@ -27,12 +27,15 @@ def models_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def recognizer():  # type: ignore[no-untyped-def]
-    """The shipped detector, classifier and specialists with the shipped default settings, loaded once."""
+    """The shipped float detector, classifier and specialists with the shipped default settings, loaded once.
+
+    The float detector, not the INT8 default: the real-photo expectations (and the open-set rules) were set on its
+    boxes; tests/training/test_int8_detector.py holds the INT8 one to them, and defaults.py has both's answers."""
     from livespecies.inference.assembly import assemble, choose
-    from livespecies.inference.defaults import default_classifier, default_detector, default_specialists
+    from livespecies.inference.defaults import default_classifier, default_specialists, float_detector
     from livespecies.inference.engine import EngineSettings
 
-    return assemble(choose(default_classifier(), default_detector(), default_specialists()), EngineSettings())
+    return assemble(choose(default_classifier(), float_detector(), default_specialists()), EngineSettings())
 
 
 @pytest.fixture(scope="session")

@@ -46,7 +46,7 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="where to write evaluation.md (default: beside the checkpoint)")
     args = parser.parse_args(argv)
     from livespecies.inference.contract import label_from_dict
-    from livespecies.inference.defaults import default_detector
+    from livespecies.inference.defaults import float_detector
     from livespecies.inference.detector import AnimalDetector
     from livespecies.inference.engine import EngineSettings
     from livespecies.inference.model_file import load_model
@@ -74,7 +74,7 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
     samples = [s.__class__(s.path, remap[s.label], "test") for s in dataset.samples]
     kind = checkpoint.get("input", {}).get("input", "whole-frame")
     size = int(checkpoint["image_size"])
-    detector = AnimalDetector(load_model(default_detector(), expect_kind="detector")) if kind == "detector-crops" else None
+    detector = AnimalDetector(load_model(float_detector(), expect_kind="detector")) if kind == "detector-crops" else None
     views = build_views(samples, [s.organism for s in specs], kind, detector, EngineSettings(), round(size * 256 / 224),
                         Path(checkpoint["config"]["cache"]).parent / "views")  # fmt: skip
     model = build(checkpoint["backbone"], len(classes), cache=None, pretrained=False)

@@ -42,7 +42,7 @@ from tqdm import tqdm
 
 from livespecies.capture.image_file import load_image
 from livespecies.inference.contract import INPUT_KINDS, LabelSpec, label_to_dict
-from livespecies.inference.defaults import default_detector
+from livespecies.inference.defaults import float_detector
 from livespecies.inference.detector import AnimalDetector
 from livespecies.inference.engine import EngineSettings
 from livespecies.inference.model_file import load_model
@@ -185,7 +185,7 @@ def train(config: TrainConfig) -> Outcome:
     (out / "split.json").write_text(json.dumps({name: [str(s.path) for s in samples if s.split == name] for name in SPLITS}, indent=1))
 
     kinds = INPUT_KINDS if config.input == "auto" else (config.input,)
-    detector = AnimalDetector(load_model(default_detector(), expect_kind="detector")) if "detector-crops" in kinds else None
+    detector = AnimalDetector(load_model(float_detector(), expect_kind="detector")) if "detector-crops" in kinds else None
     cache = Path(config.cache).parent / "views"
     trials: list[KindTrial] = []
     fits: dict[str, Fit] = {}

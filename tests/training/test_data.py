@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
-from livespecies.inference.defaults import default_detector
+from livespecies.inference.defaults import float_detector
 from livespecies.inference.detector import AnimalDetector
 from livespecies.inference.engine import EngineSettings
 from livespecies.inference.model_file import load_model
@@ -165,7 +165,7 @@ def test_snapshots_train_on_the_raw_frame_and_the_sidecar_box(photos: Path, tmp_
 
 
 def detector() -> AnimalDetector:
-    return AnimalDetector(load_model(default_detector(), expect_kind="detector"))
+    return AnimalDetector(load_model(float_detector(), expect_kind="detector"))  # the detector training uses
 
 
 def test_views_are_what_the_engine_shows_and_false_boxes_on_empty_frames_are_hard_negatives(photos: Path, tmp_path: Path) -> None:
