@@ -31,13 +31,19 @@ EXIT_OK, EXIT_SOME_FAILED, EXIT_ERROR = 0, 1, 2
 
 
 def _fraction(text: str) -> float:
+    """A threshold on the command line: the same rule as the config file's (``validation.Threshold``)."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from livespecies.validation import Threshold
+
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-    if not 0.0 < value <= 1.0:
-        raise argparse.ArgumentTypeError(f"{value} is outside 0 < value <= 1")
-    return value
+    try:
+        return float(TypeAdapter(Threshold).validate_python(value))
+    except ValidationError:
+        raise argparse.ArgumentTypeError(f"{value} is outside 0 < value <= 1") from None
 
 
 def _rate(text: str) -> float:

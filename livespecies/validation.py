@@ -62,6 +62,9 @@ def one_of(choices: tuple[str, ...], message: str) -> AfterValidator:
 # ---- Shared rules ---------------------------------------------------------------------------------------------------
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+# A confidence a taxon or a box must reach: above 0 (0 would claim everything) and at most 1. The watcher's config,
+# a model's own threshold in its contract and the command line's --threshold/--detector-threshold share it.
+Threshold = Annotated[float, Field(gt=0.0, le=1.0)]
 Port = Annotated[int, Field(ge=1, le=65535)]
 AlertCooldown = Annotated[float, Field(ge=0.0, le=86400.0)]  # seconds an alerted species is quiet on its camera
 

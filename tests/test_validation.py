@@ -43,3 +43,27 @@ def test_the_config_file_and_the_settings_it_makes_agree(tmp_path: Path, section
     made = MqttSettings if section == "mqtt" else AlertRule
     by_settings = refused(lambda: made(**{setting: value}))  # type: ignore[arg-type]
     assert by_file == by_settings, (value, by_file, by_settings)
+
+
+@pytest.mark.parametrize("value", [0.0, 1.5, -0.2])
+def test_a_threshold_is_one_rule_for_the_config_the_contract_and_the_command_line(tmp_path: Path, value: float) -> None:
+    """0 would claim everything (and failed only once the camera ran); above 1 claims nothing."""
+    import argparse
+    import json
+
+    from livespecies.cli import _fraction
+    from livespecies.errors import ModelError
+    from livespecies.inference.contract import Application, ModelContract
+    from tests.tiny_models import contract
+
+    config = tmp_path / "watch.toml"
+    config.write_text(f'snapshot_folder = "s"\n[database]\npath = "d.db"\n[[cameras]]\nname = "a"\nsource = "demo"\nthreshold = {value}\n')
+    with pytest.raises(UserError, match=r"cameras\[0\]\.threshold"):
+        load_config(config)
+    with pytest.raises(argparse.ArgumentTypeError, match="is outside 0 < value <= 1"):
+        _fraction(str(value))
+    data = json.loads(contract(3, application=Application("detector-crops", 0.15, 0.5)).to_json())
+    data["application"]["threshold"] = value
+    with pytest.raises(ModelError, match=r"application\.threshold"):
+        ModelContract.from_json(json.dumps(data), source="m.onnx")
+    assert _fraction("1") == 1.0 and _fraction("0.05") == 0.05

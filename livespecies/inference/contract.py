@@ -24,7 +24,20 @@ from pydantic_core import ErrorDetails
 
 from livespecies.errors import ModelError
 from livespecies.types import Taxon
-from livespecies.validation import RANGE_ERRORS, RULE, SENTENCE, Strict, choices, field_at, key_path, limits, one_of, rule_error, sentence_error
+from livespecies.validation import (
+    RANGE_ERRORS,
+    RULE,
+    SENTENCE,
+    Strict,
+    Threshold,
+    choices,
+    field_at,
+    key_path,
+    limits,
+    one_of,
+    rule_error,
+    sentence_error,
+)
 
 METADATA_KEY = "livespecies"
 FORMAT_NAME = "livespecies-model"
@@ -300,7 +313,7 @@ class _ScopeFields(Strict):
 class _ApplicationFields(Strict):
     input: ApplicationInput
     crop_padding: Annotated[float, Field(ge=0.0, le=2.0)] = 0.15
-    threshold: Annotated[float, Field(gt=0.0, le=1.0)] | None = None
+    threshold: Threshold | None = None
 
 
 class _ContractFields(Strict):

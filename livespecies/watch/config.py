@@ -38,7 +38,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from livespecies.capture.source_spec import SourceError, parse_source
 from livespecies.errors import UserError
 from livespecies.inference.contract import Rank
-from livespecies.validation import AlertCooldown, Fraction, MqttClientId, MqttHost, Port, Strict, TopicPrefix, key_path
+from livespecies.validation import AlertCooldown, Fraction, MqttClientId, MqttHost, Port, Strict, Threshold, TopicPrefix, key_path
 
 Seconds = Annotated[float, Field(gt=0.0, le=86400.0)]
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -72,8 +72,8 @@ class Alerts(Strict):
 class Camera(Strict):
     name: Annotated[str, Field(pattern=_CAMERA_NAME.pattern)]
     source: str
-    threshold: Fraction | None = None  # None: the classifier's own default threshold (0.7 for the shipped models)
-    detector_threshold: Fraction | None = None
+    threshold: Threshold | None = None  # None: the classifier's own default threshold (0.7 for the shipped models)
+    detector_threshold: Threshold | None = None
     species_list: Path | None = None
     gone_after: Seconds = 20.0
     motion: Motion = Motion()
