@@ -46,6 +46,8 @@ def main() -> int:
     parser.add_argument("--held-out", type=float, default=0.3, help="the latest share of frames kept for judging (default 0.3)")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--train-option", action="append", default=[], help="extra option for `training train` (repeatable)")
+    parser.add_argument("--classify-option", action="append", default=[],
+                        help="extra option for `livespecies classify` (repeatable), e.g. --detector models/…onnx")
     parser.add_argument("--answers", type=Path, default=None,
                         help="grade this `classify --json` output of the later frames instead of training (another version's model)")
     args = parser.parse_args()
@@ -76,8 +78,8 @@ def main() -> int:
             train_s = run([python, "-m", "training", "train", "--data", str(table), "--labels", str(args.labels), "--out", str(out),
                            *args.train_option])  # fmt: skip
             export_s = run([python, "-m", "training", "export", "--checkpoint", str(out / "model.pt"), "--out", str(out / "model.onnx")])
-            output = subprocess.run([python, "-m", "livespecies", "classify", "--json", "--model", str(out / "model.onnx"),
-                                     *(str(p) for p, _ in later)], capture_output=True, text=True, cwd=ROOT).stdout  # fmt: skip
+            classify = [python, "-m", "livespecies", "classify", "--json", "--model", str(out / "model.onnx"), *args.classify_option]
+            output = subprocess.run([*classify, *(str(p) for p, _ in later)], capture_output=True, text=True, cwd=ROOT).stdout
     answers = {Path(r["path"]).resolve(): r for r in map(json.loads, output.splitlines())}
     outcomes: Counter[str] = Counter()
     confusions: Counter[tuple[str, str]] = Counter()
