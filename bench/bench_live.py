@@ -44,7 +44,7 @@ from livespecies.capture.sources import VideoCaptureSource  # noqa: E402
 from livespecies.gui.app import LIVE_DETECTOR_SIZE, load_live_recognizer  # noqa: E402
 from livespecies.gui.live_session import LiveSession  # noqa: E402
 from livespecies.gui.main_window import MainWindow, WindowOptions  # noqa: E402
-from livespecies.inference.defaults import default_classifier, default_detector, default_live_detector, default_specialists  # noqa: E402
+from livespecies.inference.defaults import default_classifier, default_live_detector, default_specialists, float_detector  # noqa: E402
 from livespecies.inference.engine import EngineSettings  # noqa: E402
 from livespecies.inference.following import FollowSettings  # noqa: E402
 from livespecies.pipeline import LivePipeline, LiveResult  # noqa: E402
@@ -210,7 +210,7 @@ def main() -> int:
         if args.no_detector:
             variants = [("whole-frame", None, size, False)]
         else:
-            variants = [(f"old: float detector {size} px, every crop classified on every result", default_detector(), size, False),
+            variants = [(f"old: float detector {size} px, every crop classified on every result", float_detector(), size, False),
                         (f"int8: INT8 detector {size} px, otherwise as old", default_live_detector(), size, False),
                         (f"new: INT8 detector {size} px, only new or changed crops classified, boxes followed between detector "
                          "frames when the budget asks for it (default)", default_live_detector(), size, True)]  # fmt: skip

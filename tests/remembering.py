@@ -13,6 +13,7 @@ class Remembering:
     def __init__(self, recognizer: Recognizer) -> None:
         self.inner = recognizer
         self.settings = recognizer.settings
+        self.threshold = recognizer.threshold
         self.taxonomy = recognizer.taxonomy
         self.detector = recognizer.detector
         self._observed: dict[int, object] = {}
