@@ -27,6 +27,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -102,6 +103,20 @@ def startup_seconds(settings_dir: Path, runs: int) -> list[float]:
             raise RuntimeError(f"no labelled frame: {out.stderr.strip()[-500:]}")
         times.append(float(stamps[0]) - began)
     return times
+
+
+def under_hog(processes: int, measure_it: Callable[[], list[float]]) -> list[float]:
+    """``measure_it`` while ``processes`` busy loops (one core each, at normal priority) compete for the CPU: a user's
+    compile, backup or browser on the same machine."""
+    import subprocess
+
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(processes)]
+    try:
+        return measure_it()
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
 
 
 def measure(app: QApplication, clip: Path, tmp: Path, name: str, detector: Path | None, size: int, follow: bool, seconds: float) -> dict[str, float]:
@@ -199,7 +214,15 @@ def main() -> int:
     parser.add_argument("--detector-size", type=int, default=LIVE_DETECTOR_SIZE, help=f"default {LIVE_DETECTOR_SIZE}, as the window")
     parser.add_argument("--no-detector", action="store_true", help="whole-frame mode only")
     parser.add_argument("--startup-runs", type=int, default=3, help="launches timed to the first labelled frame (0: none)")
+    parser.add_argument("--hog", type=int, default=0, help="also time the launches under this many busy processes (one per core)")
+    parser.add_argument("--startup-only", action="store_true", help="only the launch timings (idle, and under --hog)")
     args = parser.parse_args()
+    if args.startup_only:
+        with tempfile.TemporaryDirectory() as tmp_name:
+            idle = startup_seconds(Path(tmp_name), args.startup_runs)
+            hogged = under_hog(args.hog, lambda: startup_seconds(Path(tmp_name), args.startup_runs)) if args.hog else []
+        print_startup(idle, hogged, args.hog)
+        return 0
 
     app = QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -217,6 +240,7 @@ def main() -> int:
         figures = {name: measure(app, clip, tmp, name.split(":")[0], detector, vsize, follow, args.seconds)
                    for name, detector, vsize, follow in variants}  # fmt: skip
         startup = startup_seconds(tmp, args.startup_runs) if args.startup_runs else []
+        hogged = under_hog(args.hog, lambda: startup_seconds(tmp, args.startup_runs)) if args.startup_runs and args.hog else []
 
     print(f"live window, 1920x1080 30 fps file in real time, {args.seconds:.0f} s measured per variant after 10 s warm-up, "
           f"{os.cpu_count()} cores, onnxruntime threads {os.cpu_count()}")  # fmt: skip
@@ -229,10 +253,18 @@ def main() -> int:
         print(f"{key:34s}" + "".join(fmt.format(v) for v in values) + ratio)
     for name in names:
         print(f"  {name.split(':')[0]} = {name}")
-    if startup:
-        print(f"launch to first labelled frame (`livespecies gui --source demo`, new default): median {statistics.median(startup):.2f} s, "
-              f"runs {', '.join(f'{t:.2f}' for t in startup)}")  # fmt: skip
+    print_startup(startup, hogged, args.hog)
     return 0
+
+
+def print_startup(idle: list[float], hogged: list[float], hogs: int) -> None:
+    """Launch to first labelled frame, idle and under the hog side by side (the same runs of the same build)."""
+    if idle:
+        print(f"launch to first labelled frame (`livespecies gui --source demo`, new default): median {statistics.median(idle):.2f} s, "
+              f"runs {', '.join(f'{t:.2f}' for t in idle)}")  # fmt: skip
+    if idle and hogged:
+        print(f"  under {hogs} busy processes: median {statistics.median(hogged):.2f} s, runs {', '.join(f'{t:.2f}' for t in hogged)} "
+              f"(x{statistics.median(hogged) / statistics.median(idle):.2f} of idle)")  # fmt: skip
 
 
 if __name__ == "__main__":
