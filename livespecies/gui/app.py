@@ -11,7 +11,7 @@ from livespecies.gui.display import display_problem
 from livespecies.gui.signals import closing_on_signals
 from livespecies.inference.assembly import assemble, choose
 from livespecies.inference.engine import DEFAULT_THRESHOLD, EngineSettings, Recognizer, model_threshold
-from livespecies.priority import start_in_low_priority_thread
+from livespecies.priority import start_loading
 
 # The live view runs the (INT8) detector at 416 px: measured on this 2-core machine it doubles the result rate
 # for slightly less small-animal recall; `classify` keeps 640 (README, "Benchmarks").
@@ -21,7 +21,7 @@ LIVE_DETECTOR_SIZE = 416
 def load_live_recognizer(
     classifier: Path, detector: Path | None, settings: EngineSettings, specialists: Sequence[Path] = (), only_fitting_specialists: bool = False
 ) -> Recognizer:
-    """The models on all cores, their threads below the window's priority (see ``in_low_priority_thread``)."""
+    """The models on all cores; their threads go below the window's priority once the first result is out (``priority.start_loading``)."""
     return start_loading_live_recognizer(classifier, detector, settings, specialists, only_fitting_specialists)()
 
 
@@ -30,7 +30,7 @@ def start_loading_live_recognizer(
 ) -> Callable[[], Recognizer]:
     """As ``load_live_recognizer``, started now; the function returned waits for the models."""
     choice = choose(classifier, detector, specialists, only_fitting_specialists)
-    return start_in_low_priority_thread(lambda: assemble(choice, settings, threads=os.cpu_count() or 1))
+    return start_loading(lambda: assemble(choice, settings, threads=os.cpu_count() or 1))
 
 
 def default_snapshot_folder() -> Path:

@@ -20,7 +20,7 @@ from livespecies.capture.reader import ReconnectPolicy, SourceState
 from livespecies.capture.source_spec import SourceSpec
 from livespecies.capture.sources import FrameSource, open_source
 from livespecies.pipeline import LivePipeline, LiveResult
-from livespecies.priority import lower_thread_priority
+from livespecies.priority import defer_lowering, lower_after_start
 from livespecies.sightings.service import Pixels, SightingsService, thumbnail
 from livespecies.sightings.visits import Sighting
 from livespecies.station import Station, StationStats
@@ -43,14 +43,20 @@ class InferenceWorker(QObject):
 
     @Slot()
     def run(self) -> None:
-        lower_thread_priority()
+        # At normal priority until the first result is out (start-up keeps its pace beside busy programs), then below
+        # the window with the models' threads, so video never stutters for a label.
+        defer_lowering()
         self.started.emit()
         try:
-            self.station.run(self.result.emit, self.stop_event, self.errored.emit)
+            self.station.run(self._publish, self.stop_event, self.errored.emit)
         except Exception as exc:  # a bug must show in the window, not vanish with the thread
             self.errored.emit(f"The recognition worker stopped: {type(exc).__name__}: {exc}")
         finally:
             self.finished.emit()
+
+    def _publish(self, live: LiveResult) -> None:
+        self.result.emit(live)
+        lower_after_start()
 
     def stop(self) -> None:
         """Cooperative: the loop checks the flag between frames (and wakes at least every 0.25 s)."""
