@@ -15,11 +15,17 @@ def lower_thread_priority(niceness: int = 10) -> None:
     Linux schedules threads individually and honours a per-thread nice value (Qt's
     QThread priorities are ignored under the default SCHED_OTHER policy).
     """
+    _renice(threading.get_native_id(), niceness)
+
+
+def _renice(thread_id: int, niceness: int) -> None:
+    """Set one thread's nice value (Linux); where that is not permitted (some sandboxes) or the thread has ended, it
+    stays as it is."""
     if hasattr(os, "setpriority") and sys.platform.startswith("linux"):
         try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+            os.setpriority(os.PRIO_PROCESS, thread_id, niceness)
         except OSError:
-            pass  # not permitted in some sandboxes: run at normal priority
+            pass
 
 
 T = TypeVar("T")
@@ -56,12 +62,8 @@ def lower_after_start(niceness: int = 10) -> None:
         threads = set(_deferred)
         _deferred.clear()
         _started = True
-    if hasattr(os, "setpriority") and sys.platform.startswith("linux"):
-        for thread in threads:
-            try:
-                os.setpriority(os.PRIO_PROCESS, thread, niceness)
-            except OSError:
-                pass  # the thread ended, or not permitted in some sandboxes
+    for thread in threads:
+        _renice(thread, niceness)
 
 
 def start_loading(work: Callable[[], T]) -> Callable[[], T]:

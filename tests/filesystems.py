@@ -26,13 +26,9 @@ def read_only_folder(folder: Path) -> Iterator[Path]:
         finally:
             folder.chmod(0o755)  # so that pytest can remove it
         return
-    done = subprocess.run(["mount", "--bind", "-o", "ro", str(folder), str(folder)], capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"root ignores folder permissions, and a read-only bind mount failed here: {done.stderr.strip()}")
-    try:
+    with mounted(["mount", "--bind", "-o", "ro", str(folder), str(folder)], folder,
+                 "root ignores folder permissions, and a read-only bind mount failed here"):  # fmt: skip
         yield folder
-    finally:
-        subprocess.run(["umount", str(folder)], check=True)
 
 
 @contextmanager
@@ -40,10 +36,18 @@ def mounted_tmpfs(folder: Path, options: str) -> Iterator[Path]:
     """``folder`` (created empty) with a tmpfs mounted on it (``options``, e.g. "size=96k": a real ENOSPC, not a mock)
     for the duration of the block; skipped, with the reason, where this process may not mount (a normal user)."""
     folder.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"mounting a tmpfs needs root: {done.stderr.strip()}")
-    try:
+    with mounted(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], folder, "mounting a tmpfs needs root"):
         yield folder
+
+
+@contextmanager
+def mounted(command: list[str], folder: Path, why_skipped: str) -> Iterator[None]:
+    """Run a ``mount`` command for the duration of the block and unmount ``folder`` after it; skipped, with
+    ``why_skipped`` and mount's own words, where it fails (a normal user)."""
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"{why_skipped}: {done.stderr.strip()}")
+    try:
+        yield
     finally:
         subprocess.run(["umount", str(folder)], check=True)

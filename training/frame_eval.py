@@ -23,12 +23,14 @@ import numpy.typing as npt
 
 from livespecies.inference.contract import LabelSpec
 from livespecies.inference.decision import DecisionSettings, decide
+from livespecies.inference.engine import DEFAULT_THRESHOLD as ENGINE_DEFAULT_THRESHOLD
 from livespecies.inference.taxonomy import Taxonomy
 from livespecies.types import Detection, Observation
 from training.calibration import softmax
 
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
-DEFAULT_THRESHOLD = 0.7  # the engine's default: what `classify` and the window use unless told otherwise
+# The engine's default for a model that names no threshold of its own (the shipped ones).
+DEFAULT_THRESHOLD = ENGINE_DEFAULT_THRESHOLD
 TEMPERATURES = tuple(round(0.25 * 1.15**k, 4) for k in range(35))  # 0.25 … ~29
 # The operating thresholds a trained model may be given, lowest first (README, "Training on one camera").
 OPERATING_THRESHOLDS = (0.7, 0.8, 0.85, 0.9, 0.95, 0.97)

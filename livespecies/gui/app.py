@@ -10,7 +10,7 @@ from pathlib import Path
 from livespecies.gui.display import display_problem
 from livespecies.gui.signals import closing_on_signals
 from livespecies.inference.assembly import assemble, choose
-from livespecies.inference.engine import DEFAULT_THRESHOLD, EngineSettings, Recognizer, model_threshold
+from livespecies.inference.engine import DEFAULT_THRESHOLD, EngineSettings, Recognizer
 from livespecies.priority import start_loading
 
 # The live view runs the (INT8) detector at 416 px: measured on this 2-core machine it doubles the result rate
@@ -86,7 +86,7 @@ def run_gui(
         default_snapshot_folder=snapshot_folder or default_snapshot_folder(),
         # The slider starts at the threshold asked for, else the classifier's own (a trained model names one).
         threshold=threshold if threshold is not None else (recognizer.threshold if recognizer else DEFAULT_THRESHOLD),
-        threshold_wins=threshold is not None or (recognizer is not None and model_threshold(recognizer.classifier) != DEFAULT_THRESHOLD),
+        threshold_wins=threshold is not None or (recognizer is not None and recognizer.classifier.generalist.model.contract.threshold is not None),
     )
     qsettings = QSettings(str(settings_file), QSettings.Format.IniFormat) if settings_file else QSettings()
     window = MainWindow(options, qsettings)

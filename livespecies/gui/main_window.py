@@ -36,7 +36,7 @@ from livespecies.gui.window_options import WindowOptions as WindowOptions  # re-
 from livespecies.pipeline import LivePipeline, LiveResult
 from livespecies.sightings.snapshots import SnapshotFiles
 from livespecies.sightings.visits import Sighting
-from livespecies.station import StationStats
+from livespecies.station import NO_VIDEO, StationStats
 
 DISPLAY_INTERVAL_MS = 10  # poll for a new frame at 100 Hz: a 30 fps source is shown within ~10 ms of capture
 STOP_WAIT = 10.0  # seconds a source switch waits for its threads; a slower inference ends in the background
@@ -273,7 +273,7 @@ class MainWindow(QMainWindow):
         station's recorder thread; ``snapshot_saved`` or the error banner reports the outcome."""
         try:
             if self.session is None:
-                raise UserError("No video yet: open a source before taking a snapshot.")
+                raise UserError(NO_VIDEO)
             self.session.station.snapshot(self.threshold, time.monotonic(), self.snapshot_saved.emit)
         except UserError as exc:
             self.show_error(str(exc))

@@ -69,8 +69,7 @@ class ModelControl(QObject):
         self.options = replace(self.options, recognizer=recognizer, model_error=None)
         self.pipeline = LivePipeline(recognizer, follow=FollowSettings())
         self.swapped.emit(recognizer.classifier.model_ids)
-        application = model.contract.application
-        own = application.threshold if application is not None and model.contract.scope is None else None
+        own = model.contract.threshold if model.contract.scope is None else None  # a specialist's is not the window's
         if own is not None:
             self.threshold_offered.emit(own)
         threshold = f"; its threshold {own:g}" if own is not None else ""

@@ -164,6 +164,11 @@ class ModelContract:
     # None: the engine's defaults (detector crops with its own padding), as for the shipped classifiers.
     application: Application | None = None
 
+    @property
+    def threshold(self) -> float | None:
+        """The default threshold the model's training chose on its validation frames (None: it names none)."""
+        return self.application.threshold if self.application is not None else None
+
     def to_json(self) -> str:
         return json.dumps(_contract_to_dict(self), ensure_ascii=False, sort_keys=True)
 

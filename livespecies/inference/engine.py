@@ -92,8 +92,8 @@ def candidate_crops(
 def model_threshold(classifier: RoutedClassifier) -> float:
     """The threshold a classifier brings: the one its training chose (contract ``application.threshold``), else
     ``DEFAULT_THRESHOLD``."""
-    application = classifier.generalist.model.contract.application
-    return application.threshold if application is not None and application.threshold is not None else DEFAULT_THRESHOLD
+    own = classifier.generalist.model.contract.threshold
+    return own if own is not None else DEFAULT_THRESHOLD
 
 
 class Recognizer:

@@ -35,6 +35,8 @@ from livespecies.sightings.visits import SightingEvent
 from livespecies.station.stats import StationStats
 from livespecies.types import Frame, Result
 
+NO_VIDEO = "No video yet: open a source before taking a snapshot."
+
 
 class Gate(Protocol):
     """Decides whether a frame is worth the models (the watcher's motion gate)."""
@@ -200,7 +202,7 @@ class Station:
         there is no video yet or nowhere to record."""
         frame = self.slot.peek()
         if frame is None:
-            raise UserError("No video yet: open a source before taking a snapshot.")
+            raise UserError(NO_VIDEO)
         if self.service is None:
             raise UserError("Snapshots need a snapshot folder: this source records nothing.")
         live = self.latest
